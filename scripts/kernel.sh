@@ -1,0 +1,133 @@
+#!/bin/bash
+# Build a guest kernel: Debian's linux-source at the pinned version, with
+# (ours) or without (stock) the patch series, from the config fragments.
+#
+#   scripts/kernel.sh [ours|stock] [test|bench|kasan]
+#
+# Built images are kept in $LB_CACHE/kernels/, keyed by source version,
+# fragments, patches and this script, so an unchanged kernel is never built
+# twice, whichever checkout asks. Prints the image's directory on stdout.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+kernel=${1:-ours}
+variant=${2:-test}
+LB_STAGE="kernel $kernel-$variant"
+
+out=$(lb_kernel_dir "$kernel" "$variant")
+if [ -f "$out/bzImage" ]; then
+	say "cached: $out" >&2
+	echo "$out"
+	exit 0
+fi
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+if [ ! -f "$tarball" ]; then
+	say "installing Debian's linux-source-6.12 (apt-get)" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		linux-source-6.12 >&2 || die "apt-get install linux-source-6.12 failed"
+fi
+have=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed 's/-.*//')
+[ "$have" = "$LB_KVER" ] ||
+	die "linux-source-6.12 is version '$have', but configs/kernel-version pins $LB_KVER; install that version or change the pin (and re-run the tests)"
+
+export GIT_AUTHOR_NAME=layoutbreak GIT_AUTHOR_EMAIL=layoutbreak@localhost
+export GIT_COMMITTER_NAME=layoutbreak GIT_COMMITTER_EMAIL=layoutbreak@localhost
+export GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z'
+
+src=$LB_BUILD/src
+base=$src/base
+mkdir -p "$src"
+if [ "$(cat "$base/.lb-version" 2>/dev/null)" != "$LB_KVER" ]; then
+	say "unpacking $tarball" >&2
+	rm -rf "$base" "$src/tmp"
+	mkdir -p "$src/tmp"
+	tar -C "$src/tmp" -xf "$tarball"
+	mv "$src/tmp/linux-source-6.12" "$base"
+	rmdir "$src/tmp"
+	v=$(make -s -C "$base" kernelversion)
+	[ "$v" = "$LB_KVER" ] || die "unpacked source says $v, pinned $LB_KVER"
+	say "making a throwaway git tree of the source" >&2
+	git -C "$base" init -q
+	git -C "$base" add -A -f  # Debian's .gitignore hides the top level
+	git -C "$base" commit -q -m "Linux $LB_KVER (Debian linux-source-6.12)"
+	git -C "$base" tag base
+	echo "$LB_KVER" > "$base/.lb-version"
+	git -C "$base" worktree prune
+fi
+
+# stock builds the pristine tree; ours (and mutants) a worktree with git am.
+name=$kernel
+[ -n "${LB_MUTANT:-}" ] && name=mutant
+if [ "$kernel" = stock ]; then
+	tree=$base
+else
+	tree=$src/$name
+	if [ ! -d "$tree/.git" ] && [ ! -f "$tree/.git" ]; then
+		rm -rf "$tree"
+		git -C "$base" worktree add -q --detach "$tree" base
+	fi
+	git -C "$tree" am --abort >/dev/null 2>&1 || true
+	git -C "$tree" reset -q --hard base
+	mapfile -t patches < <(lb_patches "$kernel")
+	if [ ${#patches[@]} -gt 0 ]; then
+		say "applying ${#patches[@]} patches with git am" >&2
+		git -C "$tree" am -q --keep-cr "${patches[@]}" >&2 ||
+			die "git am failed in $tree; see 'git -C $tree am --show-current-patch'"
+	fi
+fi
+
+obj=$LB_BUILD/obj/$name-$variant
+mkdir -p "$obj"
+export CCACHE_DIR=${CCACHE_DIR:-$LB_CACHE/ccache}
+export CCACHE_BASEDIR=$LB_BUILD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+export KBUILD_BUILD_TIMESTAMP='2026-01-01' KBUILD_BUILD_USER=layoutbreak KBUILD_BUILD_HOST=layoutbreak
+command -v ccache >/dev/null || die "ccache is not installed (make deps)"
+kmake() { make -C "$tree" O="$obj" ARCH=x86_64 CC="ccache gcc" "$@"; }
+
+say "configuring from: $(lb_fragments "$variant" | xargs -n1 basename | tr '\n' ' ')" >&2
+kmake -s tinyconfig >/dev/null
+mapfile -t frags < <(lb_fragments "$variant")
+(cd "$obj" && "$tree/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null)
+kmake -s olddefconfig >/dev/null
+# Every option a fragment asks for must have survived olddefconfig.
+bad=0
+for f in "${frags[@]}"; do
+	while IFS= read -r line; do
+		case $line in CONFIG_*=*) ;; *) continue ;; esac
+		opt=${line%%=*} want=${line#*=}
+		if [ "$want" = n ]; then
+			grep -qx "$opt=[ym]" "$obj/.config" && { say "$(basename "$f"): $opt is set, wanted off" >&2; bad=1; }
+		else
+			grep -qxF "$line" "$obj/.config" || { say "$(basename "$f"): $line did not stick ($(grep "^$opt=\|# $opt " "$obj/.config" || echo unset))" >&2; bad=1; }
+		fi
+	done < "$f"
+done
+[ $bad = 0 ] || die "config fragments do not apply cleanly; fix configs/"
+
+jobs=$(( $(nproc) + 1 ))
+log=$obj/build.log
+say "building bzImage with $jobs jobs (ccache $CCACHE_DIR); log: $log" >&2
+start=$(date +%s)
+kmake -j"$jobs" bzImage > "$log" 2>&1 &
+pid=$!
+while kill -0 $pid 2>/dev/null; do
+	for _ in $(seq 30); do kill -0 $pid 2>/dev/null || break; sleep 1; done
+	kill -0 $pid 2>/dev/null || break
+	n=$(grep -c '^  CC ' "$log" || true)
+	say "$(( $(date +%s) - start ))s: $n files compiled, now: $(tail -n1 "$log" | cut -c1-60)" >&2
+done
+if ! wait $pid; then
+	grep -E 'error|Error' "$log" | head -20 >&2
+	die "kernel build failed; see $log"
+fi
+say "built in $(( $(date +%s) - start ))s" >&2
+
+mkdir -p "$(dirname "$out")"
+tmp=$out.tmp.$$
+rm -rf "$tmp"
+mkdir -p "$tmp"
+cp "$obj/arch/x86/boot/bzImage" "$obj/.config" "$obj/System.map" "$tmp/"
+git -C "$tree" log --oneline base..HEAD > "$tmp/patches.txt" 2>/dev/null || : > "$tmp/patches.txt"
+mv "$tmp" "$out"
+echo "$out"

@@ -1,0 +1,118 @@
+# Host side of the test VMs: boot, run commands through the agent, watch the
+# consoles. Sourced by tests/run and the scenarios; needs lib.sh first.
+#
+# A run directory ($LB_RUN) holds, per VM: <name>.console, <name>.port,
+# <name>.pid, <name>.mon (qemu monitor socket), and share/ (the guest's /lb).
+
+LB_TCG_SLOWDOWN=${LB_TCG_SLOWDOWN:-}
+LB_QEMU=${LB_QEMU:-qemu-system-x86_64}
+
+lb_accel() {
+	if [ -w /dev/kvm ] && [ -z "${LB_NO_KVM:-}" ]; then echo kvm; else echo tcg; fi
+}
+
+lb_free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# vm_start NAME INDEX MEM KERNEL_DIR "EXTRA CMDLINE" LINK...
+#   LINK is name:listen|connect:port:addr/len; the MAC is derived from INDEX.
+vm_start() {
+	local name=$1 idx=$2 mem=$3 kdir=$4 extra=$5
+	shift 5
+	local port links="" nic=1 l lname mode lport addr mac ctlmac accel cpu
+	local -a net=()
+	port=$(lb_free_port)
+	for l in "$@"; do
+		IFS=: read -r lname mode lport addr <<< "$l"
+		mac=$(printf '52:54:00:4c:%02x:%02x' "$idx" "$nic")
+		net+=(-netdev "socket,id=$lname,$mode=127.0.0.1:$lport"
+		      -device "virtio-net-pci,netdev=$lname,mac=$mac")
+		links+=${links:+,}$lname:$mac:$addr
+		nic=$((nic + 1))
+	done
+	ctlmac=$(printf '52:54:00:4c:%02x:00' "$idx")
+	accel=$(lb_accel)
+	cpu=max
+	[ "$accel" = kvm ] && cpu=host
+	mkdir -p "$LB_RUN/share"
+	: > "$LB_RUN/$name.console"
+	echo "$port" > "$LB_RUN/$name.port"
+	# Slow emulation: generous watchdogs, so that only real hangs are reported.
+	local cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
+	cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
+	cmdline+=" init=$LB_TOP/tests/vm/init panic=-1 mitigations=off"
+	cmdline+=" watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=300"
+	cmdline+=" sysctl.kernel.hung_task_timeout_secs=${LB_HUNG_TASK_SECS:-120}"
+	cmdline+=" nvme_core.io_timeout=120 nvme_core.admin_timeout=120"
+	cmdline+=" lb.name=$name lb.top=$LB_TOP lb.links=$links lb.ctlmac=$ctlmac $extra"
+	"$LB_QEMU" -name "$name" -machine "pc,accel=$accel" -cpu "$cpu" -smp 1 -m "$mem" \
+		-display none -vga none -no-reboot \
+		-kernel "$kdir/bzImage" -append "$cmdline" \
+		-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on" \
+		-device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root" \
+		-fsdev "local,id=share,path=$LB_RUN/share,security_model=none" \
+		-device "virtio-9p-pci,fsdev=share,mount_tag=lbshare" \
+		-netdev "user,id=ctl,restrict=on,hostfwd=tcp:127.0.0.1:$port-10.0.2.15:7000" \
+		-device "virtio-net-pci,netdev=ctl,mac=$ctlmac" \
+		"${net[@]}" \
+		-object rng-random,filename=/dev/urandom,id=rng \
+		-device virtio-rng-pci,rng=rng \
+		-serial "file:$LB_RUN/$name.console" \
+		-monitor "unix:$LB_RUN/$name.mon,server=on,wait=off" \
+		> "$LB_RUN/$name.qemu.log" 2>&1 &
+	echo $! > "$LB_RUN/$name.pid"
+}
+
+vm_alive() { kill -0 "$(cat "$LB_RUN/$1.pid" 2>/dev/null)" 2>/dev/null; }
+
+# vm_wait_up NAME TIMEOUT: until the agent answers, the VM dies, or timeout.
+vm_wait_up() {
+	local name=$1 timeout=$2
+	python3 "$LB_TOP/tests/lib/vmctl.py" "$(cat "$LB_RUN/$name.port")" \
+		--wait-up "$timeout" > /dev/null 2>&1 && return 0
+	vm_alive "$name" || echo "# $name: qemu exited during boot: $(tail -n 3 "$LB_RUN/$name.qemu.log")" >&2
+	return 1
+}
+
+# on NAME [-t TIMEOUT] SCRIPT...: run a script in a VM, output to stdout.
+on() {
+	local name=$1 timeout=300
+	shift
+	if [ "$1" = -t ]; then timeout=$2; shift 2; fi
+	python3 "$LB_TOP/tests/lib/vmctl.py" "$(cat "$LB_RUN/$name.port")" \
+		--timeout "$timeout" "export LB_TOP=$LB_TOP LB_SHARE=/lb; $*"
+}
+
+# vm_monitor NAME COMMAND: a qemu monitor command (stop, cont, quit, ...).
+vm_monitor() {
+	python3 - "$LB_RUN/$1.mon" "$2" <<'EOF'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.recv(4096)
+s.sendall(sys.argv[2].encode() + b"\n")
+time.sleep(0.2)
+EOF
+}
+
+vm_stop() {
+	local name=$1 pid
+	pid=$(cat "$LB_RUN/$name.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || return 0
+	timeout 20 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -9 "$pid" 2>/dev/null
+	true
+}
+
+# Console lines that fail a scenario: any kernel warning, bug, oops, lockdep
+# report, hung task, soft lockup or panic.
+LB_SPLAT='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: task .* blocked for more than|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|soft lockup|hard LOCKUP|UBSAN:|KASAN:|kernel BUG at|Call Trace:'
+
+# console_mark NAME: current size of the console, for console_splats.
+console_mark() { stat -c %s "$LB_RUN/$1.console" 2>/dev/null || echo 0; }
+
+# console_splats NAME FROM: print splat lines written after offset FROM.
+console_splats() {
+	tail -c +"$(( $2 + 1 ))" "$LB_RUN/$1.console" 2>/dev/null | tr -d '\r' | grep -E -- "$LB_SPLAT"
+}
