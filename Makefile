@@ -1,0 +1,62 @@
+# layoutbreak: range-aware breaking of external layout references in XFS and
+# nfsd, the layoutctl utility, and a VM rig that shows it against stock 6.12.
+#
+#   make check        build our kernel (or take it from the cache), run all tests
+#   make demo         boot a server and a client, show pNFS block I/O and a recall
+#   make kernel       build a kernel: KERNEL=ours|stock CONFIG_VARIANT=test|bench|kasan
+#   make kernel-deb   installable .deb of our kernel from Debian's config (slow)
+#   make deps         install the Debian packages all of this needs (apt-get)
+#
+# Every target that needs packages installs them first through `make deps`.
+
+KERNEL ?= ours
+CONFIG_VARIANT ?= test
+TESTS ?=
+
+SHELL := /bin/bash
+
+# Debian packages, by what they are for. The guest VMs use the host's root
+# filesystem read-only, so the tools the VMs run are installed here too.
+DEPS_BUILD := build-essential bc bison flex libelf-dev libssl-dev ccache cpio \
+	xz-utils kmod linux-source-6.12 python3
+DEPS_VM := qemu-system-x86 xfsprogs nfs-kernel-server nfs-common ndctl jq \
+	rdma-core ibverbs-utils rdmacm-utils ibverbs-providers nvme-cli dmsetup \
+	iproute2 procps psmisc util-linux e2fsprogs
+DEPS := $(DEPS_BUILD) $(DEPS_VM)
+
+.PHONY: all deps kernel kernel-stock check demo kernel-deb clean distclean help
+
+all: help
+
+help:
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "[deps] apt-get install:" $$missing; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing > /dev/null || \
+			{ echo "[deps] apt-get install failed" >&2; exit 1; }; \
+	else echo "[deps] all Debian packages present"; fi
+
+kernel: deps
+	@scripts/kernel.sh $(KERNEL) $(CONFIG_VARIANT) > /dev/null
+
+kernel-deb: deps
+	@scripts/kernel-deb.sh
+
+check: deps
+	@tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) $(TESTS)
+
+demo: deps
+	@tests/demo --kernel $(KERNEL)
+
+clean:
+	rm -rf build/results build/tests
+
+# Also drops the unpacked source and objects; the kernel cache
+# (~/.cache/layoutbreak) stays.
+distclean:
+	rm -rf build

@@ -1,0 +1,212 @@
+# Assertions and records for scenarios. Sourced by tests/lib/driver.sh.
+#
+# A scenario file sets:
+#   DESC        one line, what it shows
+#   OURS_ONLY   the assertion stock 6.12 must fail at (empty: both must pass)
+#   TIMEOUT     seconds for the whole scenario (default 600)
+#   VMS         the VMs it uses (default "server client1")
+# and defines scenario(), which uses on/check/record below.
+
+LBVM=$LB_TOP/tests/vm/lbvm
+SERVER_ADDR=10.55.1.1        # the server as client1 sees it
+SERVER_ADDR2=10.55.2.1       # the server as client2 sees it
+HELPERS=$LB_BUILD/tests/bin
+
+# check NAME CMD...: a named assertion. The first one that fails ends the
+# scenario; its name is what the runner compares with OURS_ONLY on stock.
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "    ok - $name"
+	else
+		echo "    not ok - $name"
+		echo "$name" > "$LB_SCEN_DIR/failed"
+		exit 1
+	fi
+}
+
+# must NAME CMD...: a setup step; failing it is a harness failure, never an
+# expected failure.
+must() {
+	local name=$1
+	shift
+	if ! "$@"; then
+		echo "    not ok - setup: $name"
+		echo "setup:$name" > "$LB_SCEN_DIR/failed"
+		exit 1
+	fi
+}
+
+# record KEY VALUE: a figure for summary.json and the log.
+record() {
+	echo "    # $1=$2"
+	echo "$1=$2" >> "$LB_SCEN_DIR/metrics"
+}
+
+note() { echo "    # $*"; }
+
+# kv KEY TEXT: the value of KEY in "KEY=VALUE" lines.
+kv() { sed -n "s/^$1=//p" <<< "$2" | head -n1; }
+
+ge() { [ "${1:-0}" -ge "$2" ] 2>/dev/null; }
+gt() { [ "${1:-0}" -gt "$2" ] 2>/dev/null; }
+lt() { [ "${1:-0}" -lt "$2" ] 2>/dev/null; }
+eq() { [ "$1" = "$2" ]; }
+
+# nfsd_delta BEFORE AFTER: per-counter differences of two nfsd-stats outputs.
+nfsd_delta() {
+	local k v b
+	while IFS== read -r k v; do
+		b=$(kv "$k" "$1")
+		echo "$k=$(( v - ${b:-0} ))"
+	done <<< "$2"
+}
+
+# server_up ARGS / client_up VM ADDR ARGS: the pNFS topology, fresh.
+server_up() { must "server-up $*" on server -t 300 "$LBVM server-up $*"; }
+client_up() {
+	local vm=$1 addr=$2
+	shift 2
+	must "$vm client-up" on "$vm" -t 300 "$LBVM client-up --server $addr $*"
+}
+
+# extents VM FILE: the file's physical extents as "start end" byte pairs.
+extents() {
+	on "$1" "xfs_io -r -c 'fiemap' '$2'" | awk -F'[][: .]+' '
+		/^[[:space:]]*[0-9]+:/ && $0 !~ /hole/ { print $5 * 512, ($6 + 1) * 512 }'
+}
+
+# overlap "A-EXTENTS" "B-EXTENTS": bytes the two extent lists share.
+overlap() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		na = split(a, al, "\n"); nb = split(b, bl, "\n"); t = 0
+		for (i = 1; i <= na; i++) {
+			if (split(al[i], x, " ") < 2) continue
+			for (j = 1; j <= nb; j++) {
+				if (split(bl[j], y, " ") < 2) continue
+				s = x[1] > y[1] ? x[1] : y[1]; e = x[2] < y[2] ? x[2] : y[2]
+				if (e > s) t += e - s
+			}
+		}
+		print t }'
+}
+
+# fill_canaries VM DIR KEEP_MIB: fill the filesystem with canary files (a
+# known pattern, 4 MiB each, the last one smaller) until about KEEP_MIB are
+# free; prints their names.
+fill_canaries() {
+	on "$1" -t 900 "
+		yes LAYOUTBREAK-CANARY | head -c 4M > /tmp/canary
+		sync
+		avail() { df -m --output=avail '$2' | tail -n1 | tr -d ' '; }
+		i=0
+		while [ \$(avail) -gt \$(( $3 + 4 )) ]; do
+			dd if=/tmp/canary of='$2/canary.'\$i bs=4M oflag=sync status=none || exit 1
+			echo '$2/canary.'\$i
+			i=\$((i + 1))
+		done
+		n=\$(( \$(avail) - $3 ))
+		if [ \$n -gt 0 ]; then
+			dd if=/tmp/canary of='$2/canary.'\$i bs=1M count=\$n oflag=sync status=none 2>/dev/null
+			echo '$2/canary.'\$i
+		fi
+		true"
+}
+
+# canaries_clean VM FILES: every canary still holds only the pattern; prints
+# the number of foreign bytes found.
+canaries_foreign_bytes() {
+	local vm=$1
+	shift
+	on "$vm" -t 300 "
+		yes LAYOUTBREAK-CANARY | head -c 4M > /tmp/canary
+		bad=0
+		for f in $*; do
+			n=\$(cmp -l /tmp/canary \"\$f\" 2>/dev/null | wc -l)
+			bad=\$((bad + n))
+		done
+		echo \$bad"
+}
+
+# client_write VM FILE MIB: write MIB MiB of random data to FILE through the
+# client's NFS mount with O_DIRECT and fsync; prints the data's sha256.
+client_write() {
+	on "$1" -t 900 "
+		set -e
+		dd if=/dev/urandom of=/tmp/data bs=1M count=$3 status=none
+		dd if=/tmp/data of='$2' bs=1M oflag=direct conv=fsync,notrunc status=none
+		sha256sum < /tmp/data | cut -d' ' -f1"
+}
+
+server_sum() { on server "sha256sum < '$1' | cut -d' ' -f1"; }
+
+# pnfs_write_check FS: a client writes 32 MiB through its pNFS mount of an
+# FS-type export; the data must bypass the server (LAYOUTCOMMIT, no WRITE
+# bytes to speak of) and the server must read back the same checksum.
+pnfs_write_check() {
+	local fs=$1 mib=32 before after d sum ssum bytes
+	server_up --fs "$fs"
+	client_up client1 $SERVER_ADDR
+	before=$(on server "$LBVM nfsd-stats")
+	sum=$(client_write client1 /mnt/pnfs/pnfs.dat $mib)
+	must "client write" test -n "$sum"
+	after=$(on server "$LBVM nfsd-stats")
+	d=$(nfsd_delta "$before" "$after")
+	bytes=$((mib * 1048576))
+	record bytes_written $bytes
+	for k in LAYOUTGET GETDEVICEINFO LAYOUTCOMMIT LAYOUTRETURN WRITE WRITE_BYTES; do
+		record "$k" "$(kv $k "$d")"
+	done
+	on client1 "grep -A60 'pnfs.*\|fstype nfs4' /proc/self/mountstats | grep -E '^\s+(WRITE|LAYOUTGET|LAYOUTCOMMIT):'" |
+		sed 's/^[[:space:]]*/client1 mountstats /' | while read -r l; do note "$l"; done
+	ssum=$(server_sum /export/pnfs.dat)
+	check "layoutget-issued" gt "$(kv LAYOUTGET "$d")" 0
+	check "layoutcommit-issued" gt "$(kv LAYOUTCOMMIT "$d")" 0
+	check "write-bytes-under-1pct" lt "$(( $(kv WRITE_BYTES "$d") * 100 ))" "$bytes"
+	check "server-reads-client-checksum" eq "$ssum" "$sum"
+}
+
+# nfs4err N: the name of an NFSv4 status code (RFC 8881 section 15.1).
+nfs4err() {
+	case $1 in
+	0) echo NFS4_OK ;; 5) echo NFS4ERR_IO ;; 6) echo NFS4ERR_NXIO ;;
+	10008) echo NFS4ERR_DELAY ;; 10013) echo NFS4ERR_GRACE ;;
+	10049) echo NFS4ERR_LAYOUTUNAVAILABLE ;; 10050) echo NFS4ERR_NOMATCHING_LAYOUT ;;
+	10058) echo NFS4ERR_RECALLCONFLICT ;; 10070) echo NFS4ERR_UNKNOWN_LAYOUTTYPE ;;
+	*) echo "status $1" ;;
+	esac
+}
+
+# fallback_check WHY CLIENT ADDR CLIENT-UP-ARGS...: the client's I/O must go
+# through the server (NFS WRITEs carry the data), the data must be intact,
+# and the reason must be visible: nfsd's failed layout operations and the
+# client's kernel log.
+fallback_check() {
+	local why=$1 vm=$2 addr=$3 mib=8 before after d sum ssum trace l reasons
+	shift 3
+	client_up "$vm" "$addr" "$@"
+	on "$vm" 'dmesg -c > /dev/null'
+	on server "$LBVM trace-start"
+	before=$(on server "$LBVM nfsd-stats")
+	sum=$(client_write "$vm" /mnt/pnfs/fallback.dat $mib)
+	must "client write" test -n "$sum"
+	after=$(on server "$LBVM nfsd-stats")
+	trace=$(on server "$LBVM trace-stop")
+	d=$(nfsd_delta "$before" "$after")
+	for k in LAYOUTGET GETDEVICEINFO LAYOUTCOMMIT WRITE WRITE_BYTES; do
+		record "$k" "$(kv $k "$d")"
+	done
+	reasons=$(grep -oE '(LAYOUTGET|GETDEVICEINFO) status=[1-9][0-9]*' <<< "$trace" | sort | uniq -c |
+		while read -r n op st; do echo "$op ${st#status=} x$n"; done)
+	note "fallback ($why): LAYOUTGET=$(kv LAYOUTGET "$d") WRITE_BYTES=$(kv WRITE_BYTES "$d")"
+	while read -r op st n; do
+		[ -n "$op" ] && note "server: $op answered $(nfs4err "$st") $n"
+	done <<< "$reasons"
+	on "$vm" 'dmesg' | grep -iE 'pnfs|blocklayout|layout|nvme|NFS' | head -n 5 |
+		while read -r l; do note "$vm kernel: $l"; done
+	ssum=$(server_sum /export/fallback.dat)
+	check "data-went-through-server" ge "$(kv WRITE_BYTES "$d")" $((mib * 1048576))
+	check "data-intact" eq "$ssum" "$sum"
+	check "fallback-reason-visible" test -n "$reasons$(on "$vm" 'dmesg' | grep -iE 'pnfs|blocklayout')"
+}

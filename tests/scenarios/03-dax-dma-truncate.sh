@@ -1,0 +1,60 @@
+# (c) Local DMA into a DAX mapping: an O_DIRECT read from a slow device
+# (dm-delay over a RAM disk) lands in a shared DAX mapping of the file being
+# truncated. The truncate must wait for the DMA, and a canary file that
+# reuses the freed blocks must never receive the DMA's data.
+DESC="truncate waits for DMA into a DAX mapping; canary on freed blocks stays clean"
+OURS_ONLY=
+TIMEOUT=900
+
+scenario() {
+	local old out dma_done trunc_start trunc_end ov foreign
+	server_up --fs dax --size 300m --no-nvmet
+	must "slow device" on server '
+		set -e
+		dmsetup remove lbslow 2>/dev/null || true
+		yes DMA-DATA | head -c 1M | dd of=/dev/ram0 bs=1M oflag=direct status=none
+		dmsetup create lbslow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 3000"
+		dmsetup mknodes lbslow
+		test -b /dev/mapper/lbslow'
+	must "target file" on server 'xfs_io -f -c "pwrite -q -S 0x61 0 1m" -c fsync /export/c.dat'
+	old=$(extents server /export/c.dat)
+	must "fiemap of c.dat" test -n "$old"
+	# Fill the filesystem first, so that the canary written right after the
+	# truncate can only go to the blocks the truncate freed.
+	fill_canaries server /export 1 > /dev/null
+	must "filesystem nearly full" on server '[ $(df -m --output=avail /export | tail -n1) -le 2 ]'
+
+	out=$(on server -t 300 "
+		dm=\$(basename \$(readlink -f /dev/mapper/lbslow))
+		$HELPERS/dmaread /dev/mapper/lbslow /export/c.dat 1048576 > /run/dmaread.out 2>&1 &
+		pid=\$!
+		# The read is in flight once the dm device counts it.
+		$LBVM wait-for 30 sh -c \"read r w < /sys/block/\$dm/inflight; [ \\\$r -gt 0 ]\" ||
+			{ echo no-inflight; kill \$pid; exit 1; }
+		echo truncate_start \$(date +%s%N)
+		truncate -s 0 /export/c.dat
+		echo truncate_end \$(date +%s%N)
+		sync
+		yes LAYOUTBREAK-CANARY | head -c 4M > /tmp/canary
+		dd if=/tmp/canary of=/export/canary.dma bs=4k oflag=sync status=none 2>/dev/null
+		wait \$pid
+		echo dmaread_rc=\$?
+		cat /run/dmaread.out")
+	sed 's/^/    # /' <<< "$out"
+	dma_done=$(awk '/^done/ {print $2}' <<< "$out")
+	trunc_start=$(awk '/^truncate_start/ {print $2}' <<< "$out")
+	trunc_end=$(awk '/^truncate_end/ {print $2}' <<< "$out")
+	must "dma in flight before the truncate" test -n "$trunc_start"
+	must "dma completed" test -n "$dma_done"
+	record truncate_ms "$(( (trunc_end - trunc_start) / 1000000 ))"
+	record truncate_end_minus_dma_done_ms "$(( (trunc_end - dma_done) / 1000000 ))"
+	check "truncate-waited-for-dma" ge "$trunc_end" "$dma_done"
+
+	ov=$(overlap "$old" "$(extents server /export/canary.dma)")
+	record canary_bytes_on_freed_blocks "$ov"
+	check "canary-on-freed-blocks" gt "$ov" 0
+	foreign=$(on server "yes LAYOUTBREAK-CANARY | head -c \$(stat -c %s /export/canary.dma) | cmp -l - /export/canary.dma | wc -l")
+	record canary_foreign_bytes "$foreign"
+	check "canary-clean" eq "$foreign" 0
+	on server 'rm -f /export/canary*; dmsetup remove lbslow' > /dev/null
+}
