@@ -4,6 +4,7 @@
 #   make check        build our kernel (or take it from the cache), run all tests
 #   make demo         boot a server and a client, show pNFS block I/O and a recall
 #   make kernel       build a kernel: KERNEL=ours|stock CONFIG_VARIANT=test|bench|kasan
+#   make mutants      show each mutant in tests/mutants/ caught by its named assertion
 #   make kernel-deb   installable .deb of our kernel from Debian's config (slow)
 #   make deps         install the Debian packages all of this needs (apt-get)
 #
@@ -24,12 +25,12 @@ DEPS_VM := qemu-system-x86 xfsprogs nfs-kernel-server nfs-common ndctl jq \
 	iproute2 procps psmisc util-linux e2fsprogs
 DEPS := $(DEPS_BUILD) $(DEPS_VM)
 
-.PHONY: all deps kernel kernel-stock check demo kernel-deb clean distclean help
+.PHONY: all deps kernel check demo kernel-deb mutants clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -49,6 +50,9 @@ kernel-deb: deps
 
 check: deps
 	@tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) $(TESTS)
+
+mutants: deps
+	@scripts/mutants.sh $(MUTANTS)
 
 demo: deps
 	@tests/demo --kernel $(KERNEL)

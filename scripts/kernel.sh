@@ -55,9 +55,10 @@ if [ "$(cat "$base/.lb-version" 2>/dev/null)" != "$LB_KVER" ]; then
 	git -C "$base" worktree prune
 fi
 
-# stock builds the pristine tree; ours (and mutants) a worktree with git am.
+# stock builds the pristine tree; ours a worktree with git am. A mutant is
+# ours plus one patch, built in the same tree and object directory, so only
+# what it touches is recompiled.
 name=$kernel
-[ -n "${LB_MUTANT:-}" ] && name=mutant
 if [ "$kernel" = stock ]; then
 	tree=$base
 else

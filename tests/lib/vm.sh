@@ -116,3 +116,40 @@ console_mark() { stat -c %s "$LB_RUN/$1.console" 2>/dev/null || echo 0; }
 console_splats() {
 	tail -c +"$(( $2 + 1 ))" "$LB_RUN/$1.console" 2>/dev/null | tr -d '\r' | grep -E -- "$LB_SPLAT"
 }
+
+# wait_listening PORT TIMEOUT: until a socket listens on 127.0.0.1:PORT.
+wait_listening() {
+	local end=$(( $(date +%s) + $2 ))
+	until ss -Htln "sport = :$1" | grep -q .; do
+		[ "$(date +%s)" -lt $end ] || return 1
+		sleep 0.2
+	done
+}
+
+# boot_vms KERNEL_DIR VM...: the standard topology, or part of it. The server
+# has emulated pmem (1 GiB at 1 GiB) and one point-to-point link per client:
+# client1 on 10.55.1.0/24, client2 on 10.55.2.0/24. Waits until every agent
+# answers.
+boot_vms() {
+	local kdir=$1 vm start p1 p2
+	shift
+	start=$(date +%s)
+	for vm in server client1 client2; do vm_stop "$vm"; done
+	p1=$(lb_free_port)
+	p2=$(lb_free_port)
+	for vm in "$@"; do
+		case $vm in
+		server) vm_start server 1 2560M "$kdir" "memmap=1G!1G" \
+				"l1:listen:$p1:10.55.1.1/24" "l2:listen:$p2:10.55.2.1/24"
+			# The clients' qemu connects at start: the server must listen.
+			wait_listening "$p1" 30 && wait_listening "$p2" 30 ||
+				{ say "server qemu did not open its links: $(cat "$LB_RUN/server.qemu.log")"; return 1; } ;;
+		client1) vm_start client1 2 1024M "$kdir" "" "l1:connect:$p1:10.55.1.2/24" ;;
+		client2) vm_start client2 3 1024M "$kdir" "" "l2:connect:$p2:10.55.2.2/24" ;;
+		esac
+	done
+	for vm in "$@"; do
+		vm_wait_up "$vm" "${LB_BOOT_TIMEOUT:-600}" || { say "$vm did not come up; console: $LB_RUN/$vm.console"; return 1; }
+	done
+	say "$* up in $(( $(date +%s) - start ))s"
+}
