@@ -73,8 +73,9 @@ client_up() {
 
 # extents VM FILE: the file's physical extents as "start end" byte pairs.
 extents() {
-	on "$1" "xfs_io -r -c 'fiemap' '$2'" | awk -F'[][: .]+' '
-		/^[[:space:]]*[0-9]+:/ && $0 !~ /hole/ { print $5 * 512, ($6 + 1) * 512 }'
+	on "$1" "xfs_io -r -c 'fiemap' '$2'" |
+		sed -nE 's/^[[:space:]]*[0-9]+: \[[0-9]+\.\.[0-9]+\]: ([0-9]+)\.\.([0-9]+).*/\1 \2/p' |
+		awk '{ print $1 * 512, ($2 + 1) * 512 }'
 }
 
 # overlap "A-EXTENTS" "B-EXTENTS": bytes the two extent lists share.
