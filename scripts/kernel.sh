@@ -34,50 +34,43 @@ export GIT_AUTHOR_NAME=layoutbreak GIT_AUTHOR_EMAIL=layoutbreak@localhost
 export GIT_COMMITTER_NAME=layoutbreak GIT_COMMITTER_EMAIL=layoutbreak@localhost
 export GIT_AUTHOR_DATE='2026-01-01T00:00:00Z' GIT_COMMITTER_DATE='2026-01-01T00:00:00Z'
 
+# One source tree for every kernel, at one path, so that ccache hits across
+# kernels and checkouts; each kernel has its own object directory. Builds
+# take turns on the tree.
 src=$LB_BUILD/src
-base=$src/base
+tree=$src/linux
 mkdir -p "$src"
-if [ "$(cat "$base/.lb-version" 2>/dev/null)" != "$LB_KVER" ]; then
+exec 9> "$src/.lock"
+flock 9
+if [ "$(cat "$tree/.git/lb-version" 2>/dev/null)" != "$LB_KVER" ]; then
 	say "unpacking $tarball" >&2
-	rm -rf "$base" "$src/tmp"
+	rm -rf "$tree" "$src/tmp"
 	mkdir -p "$src/tmp"
 	tar -C "$src/tmp" -xf "$tarball"
-	mv "$src/tmp/linux-source-6.12" "$base"
+	mv "$src/tmp/linux-source-6.12" "$tree"
 	rmdir "$src/tmp"
-	v=$(make -s -C "$base" kernelversion)
+	v=$(make -s -C "$tree" kernelversion)
 	[ "$v" = "$LB_KVER" ] || die "unpacked source says $v, pinned $LB_KVER"
 	say "making a throwaway git tree of the source" >&2
-	git -C "$base" init -q
-	git -C "$base" add -A -f  # Debian's .gitignore hides the top level
-	git -C "$base" commit -q -m "Linux $LB_KVER (Debian linux-source-6.12)"
-	git -C "$base" tag base
-	echo "$LB_KVER" > "$base/.lb-version"
-	git -C "$base" worktree prune
+	git -C "$tree" init -q
+	git -C "$tree" add -A -f  # Debian's .gitignore hides the top level
+	git -C "$tree" commit -q -m "Linux $LB_KVER (Debian linux-source-6.12)"
+	git -C "$tree" tag base
+	echo "$LB_KVER" > "$tree/.git/lb-version"
 fi
 
-# stock builds the pristine tree; ours a worktree with git am. A mutant is
-# ours plus one patch, built in the same tree and object directory, so only
-# what it touches is recompiled.
-name=$kernel
-if [ "$kernel" = stock ]; then
-	tree=$base
-else
-	tree=$src/$name
-	if [ ! -d "$tree/.git" ] && [ ! -f "$tree/.git" ]; then
-		rm -rf "$tree"
-		git -C "$base" worktree add -q --detach "$tree" base
-	fi
-	git -C "$tree" am --abort >/dev/null 2>&1 || true
-	git -C "$tree" reset -q --hard base
-	mapfile -t patches < <(lb_patches "$kernel")
-	if [ ${#patches[@]} -gt 0 ]; then
-		say "applying ${#patches[@]} patches with git am" >&2
-		git -C "$tree" am -q --keep-cr "${patches[@]}" >&2 ||
-			die "git am failed in $tree; see 'git -C $tree am --show-current-patch'"
-	fi
+git -C "$tree" am --abort > /dev/null 2>&1 || true
+git -C "$tree" reset -q --hard base
+mapfile -t patches < <(lb_patches "$kernel")
+if [ ${#patches[@]} -gt 0 ]; then
+	say "applying ${#patches[@]} patches with git am" >&2
+	git -C "$tree" am -q --keep-cr "${patches[@]}" >&2 ||
+		die "git am failed; see 'git -C $tree am --show-current-patch'"
 fi
 
-obj=$LB_BUILD/obj/$name-$variant
+# A mutant is ours plus one patch, built in our object directory, so that
+# only what it touches is recompiled.
+obj=$LB_BUILD/obj/$kernel-$variant
 mkdir -p "$obj"
 export CCACHE_DIR=${CCACHE_DIR:-$LB_CACHE/ccache}
 export CCACHE_BASEDIR=$LB_BUILD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}

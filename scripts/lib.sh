@@ -41,15 +41,17 @@ lb_patches() {
 	fi
 }
 
-# Cache key: source version, fragments, patches and the build script.
+# Bump when scripts/kernel.sh changes what it builds from the same inputs.
+LB_KERNEL_FORMAT=1
+
+# Cache key: source version, fragments and patches.
 lb_kernel_key() {
 	local kernel=$1 variant=$2
 	{
-		echo "version $LB_KVER"
+		echo "format $LB_KERNEL_FORMAT version $LB_KVER"
 		echo "kernel $kernel variant $variant"
 		lb_fragments "$variant" | xargs cat
 		lb_patches "$kernel" | xargs -r cat
-		cat "$LB_TOP/scripts/kernel.sh"
 	} | sha256sum | cut -c1-16
 }
 
