@@ -161,7 +161,7 @@ pnfs_write_check() {
 	done
 	on client1 "grep -A60 'pnfs.*\|fstype nfs4' /proc/self/mountstats | grep -E '^\s+(WRITE|LAYOUTGET|LAYOUTCOMMIT):'" |
 		sed 's/^[[:space:]]*/client1 mountstats /' | while read -r l; do note "$l"; done
-	ssum=$(server_sum /export/pnfs.dat)
+	ssum=$(server_sum /srv/export/pnfs.dat)
 	check "layoutget-issued" gt "$(kv LAYOUTGET "$d")" 0
 	check "layoutcommit-issued" gt "$(kv LAYOUTCOMMIT "$d")" 0
 	check "write-bytes-under-1pct" lt "$(( $(kv WRITE_BYTES "$d") * 100 ))" "$bytes"
@@ -206,7 +206,7 @@ fallback_check() {
 	done <<< "$reasons"
 	on "$vm" 'dmesg' | grep -iE 'pnfs|blocklayout|layout|nvme|NFS' | head -n 5 |
 		while read -r l; do note "$vm kernel: $l"; done
-	ssum=$(server_sum /export/fallback.dat)
+	ssum=$(server_sum /srv/export/fallback.dat)
 	check "data-went-through-server" ge "$(kv WRITE_BYTES "$d")" $((mib * 1048576))
 	check "data-intact" eq "$ssum" "$sum"
 	check "fallback-reason-visible" test -n "$reasons$(on "$vm" 'dmesg' | grep -iE 'pnfs|blocklayout')"

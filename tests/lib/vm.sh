@@ -2,7 +2,7 @@
 # consoles. Sourced by tests/run and the scenarios; needs lib.sh first.
 #
 # A run directory ($LB_RUN) holds, per VM: <name>.console, <name>.port,
-# <name>.pid, <name>.mon (qemu monitor socket), and share/ (the guest's /lb).
+# <name>.pid, <name>.mon (qemu monitor socket), and share/ (the guest's /run/lb).
 
 LB_TCG_SLOWDOWN=${LB_TCG_SLOWDOWN:-}
 LB_QEMU=${LB_QEMU:-qemu-system-x86_64}
@@ -40,7 +40,7 @@ vm_start() {
 	echo "$port" > "$LB_RUN/$name.port"
 	# Slow emulation: generous watchdogs, so that only real hangs are reported.
 	local cmdline="console=ttyS0 root=/dev/root rootfstype=9p"
-	cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro"
+	cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=readahead ro"
 	cmdline+=" init=$LB_TOP/tests/vm/init panic=-1 mitigations=off"
 	cmdline+=" watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=300"
 	cmdline+=" sysctl.kernel.hung_task_timeout_secs=${LB_HUNG_TASK_SECS:-120}"
@@ -81,7 +81,7 @@ on() {
 	shift
 	if [ "$1" = -t ]; then timeout=$2; shift 2; fi
 	python3 "$LB_TOP/tests/lib/vmctl.py" "$(cat "$LB_RUN/$name.port")" \
-		--timeout "$timeout" "export LB_TOP=$LB_TOP LB_SHARE=/lb; $*"
+		--timeout "$timeout" "export LB_TOP=$LB_TOP LB_SHARE=/run/lb; $*"
 }
 
 # vm_monitor NAME COMMAND: a qemu monitor command (stop, cont, quit, ...).

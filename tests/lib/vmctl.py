@@ -68,7 +68,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=300)
     ap.add_argument("--connect-timeout", type=float, default=10)
     ap.add_argument("--wait-up", type=float)
-    a = ap.parse_args()
+    a = ap.parse_intermixed_args()
     if a.wait_up is not None:
         # qemu's host forward accepts before the guest listens: retry until
         # a whole command went through.

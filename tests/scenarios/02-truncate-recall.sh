@@ -13,12 +13,12 @@ scenario() {
 
 	sum=$(client_write client1 /mnt/pnfs/b.dat 8)
 	must "client write" test -n "$sum"
-	old=$(extents server /export/b.dat)
+	old=$(extents server /srv/export/b.dat)
 	must "fiemap of b.dat" test -n "$old"
 	before=$(on server "$LBVM nfsd-stats")
 
 	on server "$LBVM trace-start"
-	t=$(on server -t 300 'a=$(date +%s%N); truncate -s 0 /export/b.dat; b=$(date +%s%N); echo $(( (b - a) / 1000000 ))')
+	t=$(on server -t 300 'a=$(date +%s%N); truncate -s 0 /srv/export/b.dat; b=$(date +%s%N); echo $(( (b - a) / 1000000 ))')
 	trace=$(on server "$LBVM trace-stop")
 	mid=$(on server "$LBVM nfsd-stats")
 	d=$(nfsd_delta "$before" "$mid")
@@ -35,7 +35,7 @@ scenario() {
 	# Freed blocks go back to the allocator once the log is forced; fill the
 	# small filesystem so that the canaries land on them.
 	on server sync
-	canaries=$(fill_canaries server /export 12)
+	canaries=$(fill_canaries server /srv/export 12)
 	ov=0
 	for c in $canaries; do
 		ov=$(( ov + $(overlap "$old" "$(extents server "$c")") ))
@@ -54,6 +54,6 @@ scenario() {
 	foreign=$(canaries_foreign_bytes server $canaries)
 	record canary_foreign_bytes "$foreign"
 	check "canaries-clean" eq "$foreign" 0
-	ssum=$(server_sum /export/b.dat)
+	ssum=$(server_sum /srv/export/b.dat)
 	check "server-reads-client-rewrite" eq "$ssum" "$sum2"
 }

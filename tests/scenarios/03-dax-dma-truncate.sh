@@ -16,27 +16,27 @@ scenario() {
 		dmsetup create lbslow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 3000"
 		dmsetup mknodes lbslow
 		test -b /dev/mapper/lbslow'
-	must "target file" on server 'xfs_io -f -c "pwrite -q -S 0x61 0 1m" -c fsync /export/c.dat'
-	old=$(extents server /export/c.dat)
+	must "target file" on server 'xfs_io -f -c "pwrite -q -S 0x61 0 1m" -c fsync /srv/export/c.dat'
+	old=$(extents server /srv/export/c.dat)
 	must "fiemap of c.dat" test -n "$old"
 	# Fill the filesystem first, so that the canary written right after the
 	# truncate can only go to the blocks the truncate freed.
-	fill_canaries server /export 1 > /dev/null
-	must "filesystem nearly full" on server '[ $(df -m --output=avail /export | tail -n1) -le 2 ]'
+	fill_canaries server /srv/export 1 > /dev/null
+	must "filesystem nearly full" on server '[ $(df -m --output=avail /srv/export | tail -n1) -le 2 ]'
 
 	out=$(on server -t 300 "
 		dm=\$(basename \$(readlink -f /dev/mapper/lbslow))
-		$HELPERS/dmaread /dev/mapper/lbslow /export/c.dat 1048576 > /run/dmaread.out 2>&1 &
+		$HELPERS/dmaread /dev/mapper/lbslow /srv/export/c.dat 1048576 > /run/dmaread.out 2>&1 &
 		pid=\$!
 		# The read is in flight once the dm device counts it.
 		$LBVM wait-for 30 sh -c \"read r w < /sys/block/\$dm/inflight; [ \\\$r -gt 0 ]\" ||
 			{ echo no-inflight; kill \$pid; exit 1; }
 		echo truncate_start \$(date +%s%N)
-		truncate -s 0 /export/c.dat
+		truncate -s 0 /srv/export/c.dat
 		echo truncate_end \$(date +%s%N)
 		sync
 		yes LAYOUTBREAK-CANARY | head -c 4M > /tmp/canary
-		dd if=/tmp/canary of=/export/canary.dma bs=1M status=none 2>/dev/null
+		dd if=/tmp/canary of=/srv/export/canary.dma bs=1M status=none 2>/dev/null
 		wait \$pid
 		echo dmaread_rc=\$?
 		cat /run/dmaread.out")
@@ -53,11 +53,11 @@ scenario() {
 	# Without the wait the truncate returns seconds before the read does.
 	check "truncate-waited-for-dma" ge "$(( trunc_end + 250000000 ))" "$dma_done"
 
-	ov=$(overlap "$old" "$(extents server /export/canary.dma)")
+	ov=$(overlap "$old" "$(extents server /srv/export/canary.dma)")
 	record canary_bytes_on_freed_blocks "$ov"
 	check "canary-on-freed-blocks" gt "$ov" 0
-	foreign=$(on server "yes LAYOUTBREAK-CANARY | head -c \$(stat -c %s /export/canary.dma) | cmp -l - /export/canary.dma | wc -l")
+	foreign=$(on server "yes LAYOUTBREAK-CANARY | head -c \$(stat -c %s /srv/export/canary.dma) | cmp -l - /srv/export/canary.dma | wc -l")
 	record canary_foreign_bytes "$foreign"
 	check "canary-clean" eq "$foreign" 0
-	on server 'rm -f /export/canary*; dmsetup remove lbslow' > /dev/null
+	on server 'rm -f /srv/export/canary*; dmsetup remove lbslow' > /dev/null
 }

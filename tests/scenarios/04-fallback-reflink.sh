@@ -8,7 +8,7 @@ TIMEOUT=900
 scenario() {
 	server_up --fs reflink
 	must "reflinked file" on server '
-		xfs_io -f -c "pwrite -q 0 8m" -c fsync /export/orig.dat &&
-		xfs_io -f -c "reflink /export/orig.dat" -c fsync /export/fallback.dat'
+		xfs_io -f -c "pwrite -q 0 8m" -c fsync /srv/export/orig.dat &&
+		xfs_io -f -c "reflink /srv/export/orig.dat" -c fsync /srv/export/fallback.dat'
 	fallback_check "reflink inode" client1 $SERVER_ADDR
 }

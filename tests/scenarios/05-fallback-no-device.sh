@@ -12,7 +12,7 @@ scenario() {
 	fallback_check "no shared namespace" client2 $SERVER_ADDR2 --no-nvme
 	on client2 "$LBVM client-down" > /dev/null
 	note "client2 with the namespace but no blkmapd"
-	on server 'rm -f /export/fallback.dat'
+	on server 'rm -f /srv/export/fallback.dat'
 	fallback_check "no blkmapd" client2 $SERVER_ADDR2 --no-blkmapd
 	on client2 "$LBVM client-down" > /dev/null
 }

@@ -18,13 +18,13 @@ t() {
 
 # extents parses xfs_io's fiemap output; fake the VM with a function.
 on() { cat <<'X'
-/export/b.dat:
+/srv/export/b.dat:
 	0: [0..16383]: 96..16479
 	1: [16384..20479]: hole
 	2: [20480..20487]: 40000..40007
 X
 }
-ext=$(extents server /export/b.dat)
+ext=$(extents server /srv/export/b.dat)
 t "fiemap extents in bytes" eq "$ext" "$(printf '49152 8437760\n20480000 20484096')"
 unset -f on
 t "overlap of disjoint extents is 0" eq "$(overlap "0 4096" "4096 8192")" 0
