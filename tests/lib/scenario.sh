@@ -173,8 +173,9 @@ nfs4err() {
 	case $1 in
 	0) echo NFS4_OK ;; 5) echo NFS4ERR_IO ;; 6) echo NFS4ERR_NXIO ;;
 	10008) echo NFS4ERR_DELAY ;; 10013) echo NFS4ERR_GRACE ;;
-	10049) echo NFS4ERR_LAYOUTUNAVAILABLE ;; 10050) echo NFS4ERR_NOMATCHING_LAYOUT ;;
-	10058) echo NFS4ERR_RECALLCONFLICT ;; 10070) echo NFS4ERR_UNKNOWN_LAYOUTTYPE ;;
+	10050) echo NFS4ERR_BADLAYOUT ;; 10058) echo NFS4ERR_LAYOUTTRYLATER ;;
+	10059) echo NFS4ERR_LAYOUTUNAVAILABLE ;; 10060) echo NFS4ERR_NOMATCHING_LAYOUT ;;
+	10061) echo NFS4ERR_RECALLCONFLICT ;; 10062) echo NFS4ERR_UNKNOWN_LAYOUTTYPE ;;
 	*) echo "status $1" ;;
 	esac
 }
@@ -211,3 +212,15 @@ fallback_check() {
 	check "data-intact" eq "$ssum" "$sum"
 	check "fallback-reason-visible" test -n "$reasons$(on "$vm" 'dmesg' | grep -iE 'pnfs|blocklayout')"
 }
+
+# hold_open VM FILE: keep FILE open read-write in the VM until release_open,
+# so that the NFS client keeps its layout (it returns layouts when the last
+# open of a file is closed).
+hold_open() {
+	must "hold $2 open on $1" on "$1" "
+		setsid sh -c 'exec 3<>\"$2\"; exec sleep 3600' < /dev/null > /dev/null 2>&1 &
+		echo \$! > /run/hold.pid
+		$LBVM wait-for 10 sh -c \"ls -l /proc/\$(cat /run/hold.pid)/fd 2>/dev/null | grep -q '$2'\""
+}
+
+release_open() { on "$1" 'kill $(cat /run/hold.pid) 2>/dev/null; rm -f /run/hold.pid'; }

@@ -25,12 +25,13 @@ scenario() {
 	must "filesystem nearly full" on server '[ $(df -m --output=avail /srv/export | tail -n1) -le 2 ]'
 
 	out=$(on server -t 300 "
-		dm=\$(basename \$(readlink -f /dev/mapper/lbslow))
 		$HELPERS/dmaread /dev/mapper/lbslow /srv/export/c.dat 1048576 > /run/dmaread.out 2>&1 &
 		pid=\$!
-		# The read is in flight once the dm device counts it.
-		$LBVM wait-for 30 sh -c \"read r w < /sys/block/\$dm/inflight; [ \\\$r -gt 0 ]\" ||
-			{ echo no-inflight; kill \$pid; exit 1; }
+		# The read is in flight once dmaread has mapped the file and sleeps
+		# uninterruptibly in pread (dm-delay holds the bio; bio-based dm
+		# does not count it in inflight).
+		$LBVM wait-for 30 sh -c \"grep -q mapped /run/dmaread.out && [ \\\$(cut -d' ' -f3 /proc/\$pid/stat) = D ]\" ||
+			{ echo no-inflight; cat /run/dmaread.out; kill \$pid; exit 1; }
 		echo truncate_start \$(date +%s%N)
 		truncate -s 0 /srv/export/c.dat
 		echo truncate_end \$(date +%s%N)

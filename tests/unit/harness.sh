@@ -45,7 +45,7 @@ printf '[  4.0] ======================================================\n[  4.0] 
 t "lockdep report is a splat" test -n "$(console_splats y 0)"
 printf 'lbvm: server: nfsd up\nlb-init: server up\n' > "$LB_RUN/z.console"
 t "normal console is clean" test -z "$(console_splats z 0)"
-t "nfs4err names LAYOUTUNAVAILABLE" eq "$(nfs4err 10049)" NFS4ERR_LAYOUTUNAVAILABLE
+t "nfs4err names LAYOUTUNAVAILABLE" eq "$(nfs4err 10059)" NFS4ERR_LAYOUTUNAVAILABLE
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
