@@ -93,35 +93,37 @@ overlap() {
 		print t }'
 }
 
-# fill_canaries VM DIR KEEP_MIB: fill the filesystem with canary files (a
-# known pattern, 4 MiB each, the last one smaller) until about KEEP_MIB are
-# free; prints their names.
+# Canary files: a known pattern, CANARY_MIB each (the last one smaller).
+CANARY_MIB=16
+
+# fill_canaries VM DIR KEEP_MIB: fill the filesystem with canary files until
+# about KEEP_MIB are free; prints their names.
 fill_canaries() {
 	on "$1" -t 900 "
-		yes LAYOUTBREAK-CANARY | head -c 4M > /tmp/canary
+		yes LAYOUTBREAK-CANARY | head -c ${CANARY_MIB}M > /tmp/canary
 		sync
 		avail() { df -m --output=avail '$2' | tail -n1 | tr -d ' '; }
 		i=0
-		while [ \$(avail) -gt \$(( $3 + 4 )) ]; do
-			dd if=/tmp/canary of='$2/canary.'\$i bs=4M oflag=sync status=none || exit 1
+		while [ \$(avail) -gt \$(( $3 + $CANARY_MIB )) ]; do
+			dd if=/tmp/canary of='$2/canary.'\$i bs=1M status=none || exit 1
 			echo '$2/canary.'\$i
 			i=\$((i + 1))
 		done
 		n=\$(( \$(avail) - $3 ))
 		if [ \$n -gt 0 ]; then
-			dd if=/tmp/canary of='$2/canary.'\$i bs=1M count=\$n oflag=sync status=none 2>/dev/null
+			dd if=/tmp/canary of='$2/canary.'\$i bs=1M count=\$n status=none 2>/dev/null
 			echo '$2/canary.'\$i
 		fi
 		true"
 }
 
-# canaries_clean VM FILES: every canary still holds only the pattern; prints
-# the number of foreign bytes found.
+# canaries_foreign_bytes VM FILES: bytes in the canaries that are not the
+# pattern.
 canaries_foreign_bytes() {
 	local vm=$1
 	shift
 	on "$vm" -t 300 "
-		yes LAYOUTBREAK-CANARY | head -c 4M > /tmp/canary
+		yes LAYOUTBREAK-CANARY | head -c ${CANARY_MIB}M > /tmp/canary
 		bad=0
 		for f in $*; do
 			n=\$(cmp -l /tmp/canary \"\$f\" 2>/dev/null | wc -l)
