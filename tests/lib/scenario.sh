@@ -187,7 +187,7 @@ nfs4err() {
 # and the reason must be visible: nfsd's failed layout operations and the
 # client's kernel log.
 fallback_check() {
-	local why=$1 vm=$2 addr=$3 mib=8 before after d sum ssum trace l reasons
+	local why=$1 vm=$2 addr=$3 mib=8 before after d sum ssum trace reasons evidence
 	shift 3
 	client_up "$vm" "$addr" "$@"
 	on "$vm" 'dmesg -c > /dev/null'
@@ -207,12 +207,17 @@ fallback_check() {
 	while read -r op st n; do
 		[ -n "$op" ] && note "server: $op answered $(nfs4err "$st") $n"
 	done <<< "$reasons"
-	on "$vm" 'dmesg' | grep -iE 'pnfs|blocklayout|layout|nvme|NFS' | head -n 5 |
-		while read -r l; do note "$vm kernel: $l"; done
+	evidence=$(on "$vm" "
+		dmesg | grep -iE 'pnfs|blocklayout|deviceid|layout' | sed 's/^/kernel: /'
+		grep -iE 'error|fail|no |not ' /run/blkmapd.log 2>/dev/null | sed 's/^/blkmapd: /'
+		pgrep -x blkmapd > /dev/null || echo 'blkmapd is not running: block devices cannot be resolved'
+		[ -s /run/nvme-connect.err ] && echo \"nvme connect: \$(cat /run/nvme-connect.err)\"
+		true" | head -n 6)
+	while read -r l; do [ -n "$l" ] && note "$vm $l"; done <<< "$evidence"
 	ssum=$(server_sum /srv/export/fallback.dat)
 	check "data-went-through-server" ge "$(kv WRITE_BYTES "$d")" $((mib * 1048576))
 	check "data-intact" eq "$ssum" "$sum"
-	check "fallback-reason-visible" test -n "$reasons$(on "$vm" 'dmesg' | grep -iE 'pnfs|blocklayout')"
+	check "fallback-reason-visible" test -n "$reasons$evidence"
 }
 
 # hold_open VM FILE: keep FILE open read-write in the VM until release_open,
