@@ -49,7 +49,7 @@ vm_start() {
 	"$LB_QEMU" -name "$name" -machine "pc,accel=$accel" -cpu "$cpu" -smp 1 -m "$mem" \
 		-display none -vga none -no-reboot \
 		-kernel "$kdir/bzImage" -append "$cmdline" \
-		-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on" \
+		-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap" \
 		-device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root" \
 		-fsdev "local,id=share,path=$LB_RUN/share,security_model=none" \
 		-device "virtio-9p-pci,fsdev=share,mount_tag=lbshare" \
