@@ -1,4 +1,5 @@
-# (d) Fallback: the NVMe-oF target is missing. The client's connect fails
+# (d) Fallback: the NVMe-oF target is missing (the client asks for a
+# subsystem the server does not have). The client's connect fails
 # within seconds instead of hanging, the mount works, and the client reads a
 # file through the server (READ carries the data) with the data intact.
 #
@@ -14,12 +15,12 @@ TIMEOUT=900
 
 scenario() {
 	local t before after d sum csum err
-	server_up --fs dax --no-nvmet
+	server_up --fs dax
 	sum=$(on server 'dd if=/dev/urandom of=/srv/export/read.dat bs=1M count=8 status=none &&
 		sha256sum < /srv/export/read.dat | cut -d" " -f1')
 	must "server file" test -n "$sum"
 	t=$(date +%s)
-	client_up client1 $SERVER_ADDR
+	client_up client1 $SERVER_ADDR --nqn nqn.2026-01.io.layoutbreak:missing
 	record client_up_s "$(( $(date +%s) - t ))"
 	err=$(on client1 'cat /run/nvme-connect.err 2>/dev/null')
 	note "client1 nvme connect: ${err:-no error}"
