@@ -30,7 +30,7 @@ scenario() {
 	csum=$(on client1 -t 300 "dd if=/mnt/pnfs/read.dat bs=1M iflag=direct status=none | sha256sum | cut -d' ' -f1")
 	after=$(on server "$LBVM nfsd-stats")
 	d=$(nfsd_delta "$before" "$after")
-	for k in LAYOUTGET GETDEVICEINFO READ READ_BYTES; do record "$k" "$(kv $k "$d")"; done
+	for k in LAYOUTGET GETDEVICEINFO READ READ_PLUS READ_BYTES; do record "$k" "$(kv $k "$d")"; done
 	check "data-went-through-server" ge "$(kv READ_BYTES "$d")" $((8 * 1048576))
 	check "data-intact" eq "$csum" "$sum"
 	on client1 "$LBVM client-down" > /dev/null
