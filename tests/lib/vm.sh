@@ -4,7 +4,6 @@
 # A run directory ($LB_RUN) holds, per VM: <name>.console, <name>.port,
 # <name>.pid, <name>.mon (qemu monitor socket), and share/ (the guest's /run/lb).
 
-LB_TCG_SLOWDOWN=${LB_TCG_SLOWDOWN:-}
 LB_QEMU=${LB_QEMU:-qemu-system-x86_64}
 
 lb_accel() {
@@ -82,19 +81,6 @@ on() {
 	if [ "$1" = -t ]; then timeout=$2; shift 2; fi
 	python3 "$LB_TOP/tests/lib/vmctl.py" "$(cat "$LB_RUN/$name.port")" \
 		--timeout "$timeout" "export LB_TOP=$LB_TOP LB_SHARE=/run/lb; $*"
-}
-
-# vm_monitor NAME COMMAND: a qemu monitor command (stop, cont, quit, ...).
-vm_monitor() {
-	python3 - "$LB_RUN/$1.mon" "$2" <<'EOF'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.recv(4096)
-s.sendall(sys.argv[2].encode() + b"\n")
-time.sleep(0.2)
-EOF
 }
 
 vm_stop() {
