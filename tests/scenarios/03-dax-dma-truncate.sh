@@ -58,7 +58,7 @@ scenario() {
 	ov=$(overlap "$old" "$(extents server /srv/export/canary.dma)")
 	record canary_bytes_on_freed_blocks "$ov"
 	check "canary-on-freed-blocks" gt "$ov" 0
-	foreign=$(on server "yes LAYOUTBREAK-CANARY | head -c \$(stat -c %s /srv/export/canary.dma) | cmp -l - /srv/export/canary.dma | wc -l")
+	foreign=$(canaries_foreign_bytes server /srv/export/canary.dma)
 	record canary_foreign_bytes "$foreign"
 	check "canary-clean" eq "$foreign" 0
 	on server 'rm -f /srv/export/canary*; dmsetup remove lbslow' > /dev/null
