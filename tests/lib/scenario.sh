@@ -144,6 +144,43 @@ client_write() {
 
 server_sum() { on server "sha256sum < '$1' | cut -d' ' -f1"; }
 
+# client_write_at VM FILE OFF_MIB MIB: like client_write, at a MiB offset;
+# the data stays in /tmp/data.OFF for client_sum.
+client_write_at() {
+	on "$1" -t 900 "
+		set -e
+		dd if=/dev/urandom of=/tmp/data.$3 bs=1M count=$4 status=none
+		dd if=/tmp/data.$3 of='$2' bs=1M seek=$3 oflag=direct conv=fsync,notrunc status=none
+		sha256sum < /tmp/data.$3 | cut -d' ' -f1"
+}
+
+# client_sum VM OFF_MIB SKIP_MIB MIB: checksum of MIB MiB, SKIP_MIB into what
+# client_write_at wrote at OFF_MIB.
+client_sum() {
+	on "$1" "dd if=/tmp/data.$2 bs=1M skip=$3 count=$4 status=none | sha256sum | cut -d' ' -f1"
+}
+
+# server_range_sum FILE OFF_MIB MIB: checksum of part of a file on the server.
+server_range_sum() {
+	on server "dd if='$1' bs=1M skip=$2 count=$3 status=none | sha256sum | cut -d' ' -f1"
+}
+
+# client_id VM: the NFSv4 client id of a client VM, as nfsd's tracepoints
+# print it.
+client_id() {
+	local addr
+	case $1 in client1) addr=10.55.1.2 ;; client2) addr=10.55.2.2 ;; esac
+	on server "$LBVM nfsd-clients" | awk -v a="$addr" '$2 == a { print $1; exit }'
+}
+
+# trace_count EVENT TRACE / trace_ranges EVENT TRACE: how many EVENT lines;
+# their "CLIENTID OFFSET LENGTH" triples.
+trace_count() { grep -c " $1: " <<< "$2"; }
+trace_ranges() {
+	grep " $1: " <<< "$2" |
+		sed -n 's/.*client \([0-9a-f:]*\) stateid [0-9a-f:]* iomode [0-9]* offset \([0-9]*\) length \([0-9]*\).*/\1 \2 \3/p'
+}
+
 # pnfs_write_check FS: a client writes 32 MiB through its pNFS mount of an
 # FS-type export; the data must bypass the server (LAYOUTCOMMIT, no WRITE
 # bytes to speak of) and the server must read back the same checksum.

@@ -1,0 +1,84 @@
+# Two clients write disjoint ranges of one file through their layouts at the
+# same time; neither recalls the other. A hole punched on the server in the
+# middle of client1's range recalls that range from client1 only (the
+# CB_LAYOUTRECALL offset and length come from nfsd's tracepoints), client1
+# keeps the rest of its layout, client2 keeps all of its own, and both
+# clients' data stay intact. Stock nfsd recalls client1's layout as soon as
+# client2 asks for one.
+DESC="layouts of two clients on disjoint ranges coexist; a punch recalls only its range"
+OURS_ONLY=disjoint-layouts-coexist
+TIMEOUT=900
+
+MIB=1048576
+F=/mnt/pnfs/d.dat
+
+scenario() {
+	local id1 id2 trace s1 s2 s1b t r n
+	server_up --fs dax --size 300m
+	client_up client1 $SERVER_ADDR
+	client_up client2 $SERVER_ADDR2
+
+	on server 'xfs_io -f -c "truncate 32m" /srv/export/d.dat'
+	hold_open client1 $F
+	hold_open client2 $F
+	id1=$(client_id client1)
+	id2=$(client_id client2)
+	must "client ids known" test -n "$id1" -a -n "$id2"
+	note "client1 is $id1, client2 is $id2"
+
+	# client1 writes [0, 8M), then client2 [16M, 24M).
+	on server "$LBVM trace-start"
+	s1=$(client_write_at client1 $F 0 8)
+	s2=$(client_write_at client2 $F 16 8)
+	must "client writes" test -n "$s1" -a -n "$s2"
+	trace=$(on server "$LBVM trace-stop")
+	trace_ranges nfsd_layout_get_range "$trace" | while read -r c o l; do
+		note "LAYOUTGET granted: client $c offset $o length $l"
+	done
+	record layoutgets_client1 "$(trace_ranges nfsd_layout_get_range "$trace" | grep -c "^$id1 ")"
+	record layoutgets_client2 "$(trace_ranges nfsd_layout_get_range "$trace" | grep -c "^$id2 ")"
+	record recalls_during_writes "$(trace_count nfsd_layout_recall "$trace")"
+	check "disjoint-layouts-coexist" eq "$(trace_count nfsd_layout_recall "$trace")" 0
+
+	# Punch [2M, 3M), in the middle of client1's range.
+	on server "$LBVM trace-start"
+	t=$(on server -t 120 'a=$(date +%s%N); xfs_io -c "fpunch 2m 1m" /srv/export/d.dat || exit 1; b=$(date +%s%N); echo $(( (b - a) / 1000000 ))')
+	check "punch-completed" test -n "$t"
+	record punch_ms "$t"
+	trace=$(on server "$LBVM trace-stop")
+	r=$(trace_ranges nfsd_layout_recall_range "$trace")
+	while read -r c o l; do
+		[ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l"
+	done <<< "$r"
+	n=$(grep -c . <<< "$r")
+	record recalls_for_punch "$n"
+	check "punch-recalls-once" eq "$n" 1
+	check "punch-recalls-client1" eq "$(grep -c "^$id1 " <<< "$r")" 1
+	check "recall-range-is-punched-range" eq "$(awk '{ print $2, $3 }' <<< "$r")" "$((2 * MIB)) $MIB"
+	check "no-recall-failure" eq "$(trace_count nfsd_layout_recall_fail "$trace")" 0
+
+	# client2 rewrites its range without a new layout; client1 writes
+	# [5M, 6M), outside the punched range, with what it kept.
+	on server "$LBVM trace-start"
+	s2=$(client_write_at client2 $F 16 8)
+	must "client2 rewrite" test -n "$s2"
+	s1b=$(client_write_at client1 $F 5 1)
+	must "client1 write outside the hole" test -n "$s1b"
+	trace=$(on server "$LBVM trace-stop")
+	record layoutgets_client2_after "$(trace_ranges nfsd_layout_get_range "$trace" | grep -c "^$id2 ")"
+	record layoutgets_client1_after "$(trace_ranges nfsd_layout_get_range "$trace" | grep -c "^$id1 ")"
+	check "other-client-keeps-layout" eq "$(trace_ranges nfsd_layout_get_range "$trace" | grep -c "^$id2 ")" 0
+	check "client1-keeps-rest" eq "$(trace_ranges nfsd_layout_get_range "$trace" | grep -c "^$id1 ")" 0
+	check "no-recalls-after-punch" eq "$(trace_count nfsd_layout_recall "$trace")" 0
+
+	# Data: client2's range is what it wrote; client1's is what it wrote
+	# around the hole and at [5M, 6M); the hole reads zeros.
+	check "client2-data-intact" eq "$(server_range_sum /srv/export/d.dat 16 8)" "$s2"
+	check "client1-data-before-hole" eq "$(server_range_sum /srv/export/d.dat 0 2)" "$(client_sum client1 0 0 2)"
+	check "hole-reads-zeros" eq "$(server_range_sum /srv/export/d.dat 2 1)" \
+		"$(on server 'head -c 1048576 /dev/zero | sha256sum | cut -d" " -f1')"
+	check "client1-data-after-hole" eq "$(server_range_sum /srv/export/d.dat 3 2)" "$(client_sum client1 0 3 2)"
+	check "client1-new-write" eq "$(server_range_sum /srv/export/d.dat 5 1)" "$s1b"
+	release_open client1
+	release_open client2
+}
