@@ -2,10 +2,11 @@
 /*
  * dmaread - DMA from a block device into a DAX mapping of a file.
  *
- *   dmaread DEVICE FILE LENGTH
+ *   dmaread DEVICE FILE LENGTH [OFFSET]
  *
- * Maps the first LENGTH bytes of FILE shared, faults them in, and reads
- * LENGTH bytes from DEVICE with O_DIRECT straight into that mapping, so the
+ * Maps LENGTH bytes of FILE at OFFSET (default 0) shared, faults them in,
+ * and reads LENGTH bytes from DEVICE with O_DIRECT straight into that
+ * mapping, so the
  * device DMAs into the file's blocks while the read is in flight. Prints
  * "mapped" before the read and "done <ns> <bytes>" after it, with
  * CLOCK_REALTIME nanoseconds (date +%s%N), on stdout.
@@ -36,11 +37,12 @@ int main(int argc, char **argv)
 	unsigned char *map;
 	char *end;
 	size_t len, i;
+	off_t off = 0;
 	ssize_t n;
 	int dev, fd;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: dmaread DEVICE FILE LENGTH\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: dmaread DEVICE FILE LENGTH [OFFSET]\n");
 		return 2;
 	}
 	errno = 0;
@@ -48,6 +50,14 @@ int main(int argc, char **argv)
 	if (errno || *end || len == 0 || len % 4096) {
 		fprintf(stderr, "dmaread: LENGTH must be a positive multiple of 4096\n");
 		return 2;
+	}
+	if (argc == 5) {
+		errno = 0;
+		off = strtoll(argv[4], &end, 0);
+		if (errno || *end || off < 0 || off % 4096) {
+			fprintf(stderr, "dmaread: OFFSET must be a multiple of 4096\n");
+			return 2;
+		}
 	}
 	dev = open(argv[1], O_RDONLY | O_DIRECT);
 	if (dev < 0) {
@@ -59,7 +69,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dmaread: %s: %s\n", argv[2], strerror(errno));
 		return 1;
 	}
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 	if (map == MAP_FAILED) {
 		fprintf(stderr, "dmaread: mmap %s: %s\n", argv[2], strerror(errno));
 		return 1;

@@ -1,0 +1,126 @@
+# DMA into a DAX mapping against every kind of layout change, many times.
+# An O_DIRECT read from a slow device (dm-delay, 1 s, over a RAM disk) DMAs
+# into the mapping of [1M, 2M) of a 4 MiB DAX file; while it is in flight the
+# server truncates into that range, punches it, zeroes it, collapses or
+# inserts before it. Each change must wait for the DMA; collapse and insert
+# free nothing, so the file must then read as a model of its content at the
+# shifted offsets (with the DMA's data where the model puts it, or without
+# it). A punch of [3M, 4M), away from the DMA, must not wait: stock XFS
+# waits for DMA anywhere in the file. Last, direct I/O whose buffer is a
+# mapping of the same file completes (the deadlock the 2018 review warns
+# about when XFS_MMAPLOCK is held across direct I/O submission).
+DESC="truncate/punch/zero/collapse/insert wait for DMA into their range, and only there"
+OURS_ONLY=punch-elsewhere-does-not-wait
+TIMEOUT=1500
+
+F=/srv/export/dma.dat
+ROUNDS=${LB_DMA_ROUNDS:-20}
+MODEL_ROUNDS=${LB_DMA_MODEL_ROUNDS:-5}
+
+# dma_rounds OP N: N rounds of OP against an in-flight DMA, on the server;
+# one line per round: "round OP START_NS END_NS DMA_DONE_NS SHA".
+dma_rounds() {
+	on server -t $(( $2 * 30 + 60 )) "
+		for i in \$(seq $2); do
+			rm -f $F
+			xfs_io -f -c 'pwrite -q -S 0x61 0 4m' -c fsync $F || exit 1
+			$HELPERS/dmaread /dev/mapper/lbslow $F 1048576 1048576 > /run/dr.out 2>&1 &
+			pid=\$!
+			if ! $LBVM wait-for 30 sh -c \"grep -q mapped /run/dr.out && [ \\\$(cut -d' ' -f3 /proc/\$pid/stat) = D ]\"; then
+				echo \"round \$i no-inflight\"; kill \$pid; wait \$pid; continue
+			fi
+			s=\$(date +%s%N)
+			case $1 in
+			truncate) xfs_io -c 'truncate 1536k' $F ;;
+			punch) xfs_io -c 'fpunch 1m 1m' $F ;;
+			zero) xfs_io -c 'fzero 1m 1m' $F ;;
+			collapse) xfs_io -c 'fcollapse 0 512k' $F ;;
+			insert) xfs_io -c 'finsert 0 512k' $F ;;
+			elsewhere) xfs_io -c 'fpunch 3m 1m' $F ;;
+			esac
+			e=\$(date +%s%N)
+			wait \$pid
+			d=\$(awk '/^done/ {print \$2}' /run/dr.out)
+			echo \"round $1 \$s \$e \${d:-0} \$(sha256sum < $F | cut -d' ' -f1)\"
+		done"
+}
+
+# waited LINES: how many rounds ended no earlier than 250 ms before their DMA
+# did (the truncate wakes when the bio drops its page references, a moment
+# before the read returns), having started before it.
+waited() {
+	awk '$1 == "round" && $5 > 0 && $3 < $5 && $4 + 250000000 >= $5 { n++ } END { print n + 0 }' <<< "$1"
+}
+
+scenario() {
+	local out op n w total=0 rounds=0 trace models m_with m_without ok
+	server_up --fs dax --size 300m --no-nvmet
+	must "slow device" on server '
+		set -e
+		dmsetup remove lbslow 2>/dev/null || true
+		yes DMA-DATA | head -c 1M | dd of=/dev/ram0 bs=1M oflag=direct status=none
+		dmsetup create lbslow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 1000"
+		dmsetup mknodes lbslow
+		test -b /dev/mapper/lbslow'
+	on server "$LBVM trace-start"
+
+	for op in truncate punch zero; do
+		note "$ROUNDS rounds of $op against in-flight DMA"
+		out=$(dma_rounds $op "$ROUNDS")
+		n=$(grep -c '^round' <<< "$out")
+		w=$(waited "$out")
+		record "${op}_rounds" "$n"
+		record "${op}_waited_for_dma" "$w"
+		check "$op-rounds-ran" eq "$n" "$ROUNDS"
+		check "$op-waits-for-dma" eq "$w" "$n"
+		total=$((total + w)) rounds=$((rounds + n))
+	done
+
+	# Models of collapse and insert: the file's 'a's, shifted, with the
+	# DMA's data at [1M, 2M) of the original, or without it.
+	models=$(on server '
+		set -e
+		dd if=/dev/ram0 of=/tmp/dma.bin bs=1M count=1 status=none
+		mk() { rm -f /tmp/m; xfs_io -f -c "pwrite -q -S 0x61 $1 $2" /tmp/m >/dev/null
+			[ -z "$3" ] || dd if=/tmp/dma.bin of=/tmp/m bs=1k seek=$3 conv=notrunc status=none
+			truncate -s $(( ($1 + $2) )) /tmp/m; sha256sum < /tmp/m | cut -d" " -f1; }
+		echo collapse $(mk 0 3670016 512) $(mk 0 3670016 "")
+		echo insert $(mk 524288 4194304 1536) $(mk 524288 4194304 "")')
+	for op in collapse insert; do
+		read -r _ m_with m_without <<< "$(grep "^$op " <<< "$models")"
+		out=$(dma_rounds $op "$MODEL_ROUNDS")
+		n=$(grep -c '^round' <<< "$out")
+		w=$(waited "$out")
+		ok=$(awk -v a="$m_with" -v b="$m_without" '$1 == "round" && ($6 == a || $6 == b) { n++ } END { print n + 0 }' <<< "$out")
+		record "${op}_rounds" "$n"
+		record "${op}_waited_for_dma" "$w"
+		record "${op}_dma_landed_per_model" "$(awk -v a="$m_with" '$1 == "round" && $6 == a { n++ } END { print n + 0 }' <<< "$out")"
+		check "$op-rounds-ran" eq "$n" "$MODEL_ROUNDS"
+		check "$op-content-matches-model" eq "$ok" "$n"
+		total=$((total + w)) rounds=$((rounds + n))
+	done
+
+	trace=$(on server "$LBVM trace-stop")
+	record dma_rounds "$rounds"
+	record breaks_waited_on_dma "$total"
+	record dax_break_waits_traced "$(grep ' xfs_break_layouts_done: .*kind dax' <<< "$trace" | grep -vc ' refs 0 ')"
+	check "breaks-waited-on-dma" ge "$total" 50
+
+	# Direct I/O with a buffer mapping the same file.
+	on server "xfs_io -f -c 'pwrite -q -S 0x62 0 4m' -c fsync $F" > /dev/null
+	check "dio-into-own-dax-mapping-completes" eq "$(on server -t 120 "timeout 100 $HELPERS/dioself $F")" ok
+
+	# A punch away from the DMA's range does not wait for it; a 3 s delay
+	# leaves room for telling the two apart under emulation.
+	must "slower device" on server '
+		set -e
+		dmsetup suspend lbslow
+		dmsetup reload lbslow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 3000"
+		dmsetup resume lbslow'
+	out=$(dma_rounds elsewhere 3)
+	n=$(grep -c '^round' <<< "$out")
+	record elsewhere_rounds "$n"
+	record elsewhere_waited_for_dma "$(waited "$out")"
+	check "punch-elsewhere-does-not-wait" eq "$(awk '$1 == "round" && $5 > 0 && $4 + 300000000 < $5 { n++ } END { print n + 0 }' <<< "$out")" 3
+	on server "rm -f $F; dmsetup remove lbslow" > /dev/null
+}
