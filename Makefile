@@ -5,6 +5,8 @@
 #   make demo         boot a server and a client, show pNFS block I/O and a recall
 #   make kernel       build a kernel: KERNEL=ours|stock CONFIG_VARIANT=test|bench|kasan
 #   make mutants      show each mutant in tests/mutants/ caught by its named assertion
+#   make fstests      fstests on DAX XFS, ours against stock: FSTESTS="generic/009 ..."
+#   make stress       the DMA and LAYOUTGET race scenarios at length
 #   make kernel-deb   installable .deb of our kernel from Debian's config (slow)
 #   make deps         install the Debian packages all of this needs (apt-get)
 #
@@ -23,14 +25,17 @@ DEPS_BUILD := build-essential bc bison flex libelf-dev libssl-dev ccache cpio \
 DEPS_VM := qemu-system-x86 xfsprogs nfs-kernel-server nfs-common ndctl jq \
 	rdma-core ibverbs-utils rdmacm-utils ibverbs-providers nvme-cli dmsetup \
 	iproute2 procps psmisc util-linux e2fsprogs
-DEPS := $(DEPS_BUILD) $(DEPS_VM)
+# fstests, built on the host from ../shared/third_party/ and run in a VM.
+DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev \
+	libacl1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev attr acl bc perl gawk
+DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS)
 
-.PHONY: all deps kernel check demo kernel-deb mutants clean distclean help
+.PHONY: all deps kernel check demo kernel-deb mutants fstests stress clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -54,6 +59,16 @@ check: deps
 
 mutants: deps
 	@scripts/mutants.sh $(MUTANTS)
+
+# make stress: the DMA and LAYOUTGET races at length (over 1000 breaks that
+# wait on in-flight DMA).
+stress: deps
+	@LB_DMA_ROUNDS=320 LB_DMA_MODEL_ROUNDS=40 LB_DMA_MIN_WAITS=1000 \
+		LB_RACE_PIECES=400 LB_RACE_TRUNCATES=250 \
+		tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) 12 13
+
+fstests: deps
+	@scripts/fstests.sh $(FSTESTS)
 
 demo: deps
 	@tests/demo --kernel $(KERNEL)

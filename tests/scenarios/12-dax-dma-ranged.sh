@@ -11,11 +11,12 @@
 # about when XFS_MMAPLOCK is held across direct I/O submission).
 DESC="truncate/punch/zero/collapse/insert wait for DMA into their range, and only there"
 OURS_ONLY=punch-elsewhere-does-not-wait
-TIMEOUT=1500
 
 F=/srv/export/dma.dat
+# make stress raises these (LB_DMA_ROUNDS, LB_DMA_MODEL_ROUNDS).
 ROUNDS=${LB_DMA_ROUNDS:-20}
 MODEL_ROUNDS=${LB_DMA_MODEL_ROUNDS:-5}
+TIMEOUT=$(( 900 + (3 * ${LB_DMA_ROUNDS:-20} + 2 * ${LB_DMA_MODEL_ROUNDS:-5}) * 15 ))
 
 # dma_rounds OP N: N rounds of OP against an in-flight DMA, on the server;
 # one line per round: "round OP START_NS END_NS DMA_DONE_NS SHA".
@@ -104,7 +105,7 @@ scenario() {
 	record dma_rounds "$rounds"
 	record breaks_waited_on_dma "$total"
 	record dax_break_waits_traced "$(grep ' xfs_break_layouts_done: .*kind dax' <<< "$trace" | grep -vc ' refs 0 ')"
-	check "breaks-waited-on-dma" ge "$total" 50
+	check "breaks-waited-on-dma" ge "$total" "${LB_DMA_MIN_WAITS:-50}"
 
 	# Direct I/O with a buffer mapping the same file.
 	on server "xfs_io -f -c 'pwrite -q -S 0x62 0 4m' -c fsync $F" > /dev/null
