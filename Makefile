@@ -7,6 +7,7 @@
 #   make mutants      show each mutant in tests/mutants/ caught by its named assertion
 #   make fstests      fstests on DAX XFS, ours against stock: FSTESTS="generic/009 ..."
 #   make stress       the DMA and LAYOUTGET race scenarios at length
+#   make check-series checkpatch --strict, each patch builds, sparse
 #   make kernel-deb   installable .deb of our kernel from Debian's config (slow)
 #   make deps         install the Debian packages all of this needs (apt-get)
 #
@@ -21,7 +22,7 @@ SHELL := /bin/bash
 # Debian packages, by what they are for. The guest VMs use the host's root
 # filesystem read-only, so the tools the VMs run are installed here too.
 DEPS_BUILD := build-essential bc bison flex libelf-dev libssl-dev ccache cpio \
-	xz-utils kmod linux-source-6.12 python3
+	xz-utils kmod linux-source-6.12 python3 sparse
 DEPS_VM := qemu-system-x86 xfsprogs nfs-kernel-server nfs-common ndctl jq \
 	rdma-core ibverbs-utils rdmacm-utils ibverbs-providers nvme-cli dmsetup \
 	iproute2 procps psmisc util-linux e2fsprogs
@@ -30,12 +31,12 @@ DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev
 	libacl1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev attr acl bc perl gawk
 DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS)
 
-.PHONY: all deps kernel check demo kernel-deb mutants fstests stress clean distclean help
+.PHONY: all deps kernel check demo kernel-deb mutants fstests stress check-series clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -69,6 +70,9 @@ stress: deps
 
 fstests: deps
 	@scripts/fstests.sh $(FSTESTS)
+
+check-series: deps
+	@scripts/check-series.sh
 
 demo: deps
 	@tests/demo --kernel $(KERNEL)

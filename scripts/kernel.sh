@@ -59,13 +59,29 @@ if [ "$(cat "$tree/.git/lb-version" 2>/dev/null)" != "$LB_KVER" ]; then
 	echo "$LB_KVER" > "$tree/.git/lb-version"
 fi
 
+# Every prefix of the patch list that was applied before is tagged by the
+# hash of its contents. Resetting to the longest such prefix rewrites only
+# the files that differ from what the tree holds now, so switching between
+# mutants, or from a mutant back to ours, recompiles only what they touch.
 git -C "$tree" am --abort > /dev/null 2>&1 || true
-git -C "$tree" reset -q --hard base
 mapfile -t patches < <(lb_patches "$kernel")
-if [ ${#patches[@]} -gt 0 ]; then
-	say "applying ${#patches[@]} patches with git am" >&2
-	git -C "$tree" am -q --keep-cr "${patches[@]}" >&2 ||
-		die "git am failed; see 'git -C $tree am --show-current-patch'"
+at=base key=base todo=()
+for p in "${patches[@]}"; do
+	key=$( { echo "$key"; cat "$p"; } | sha256sum | cut -c1-16)
+	if [ ${#todo[@]} -eq 0 ] && git -C "$tree" rev-parse -q --verify "refs/tags/lb-$key" > /dev/null; then
+		at=lb-$key
+	else
+		todo+=("$key:$p")
+	fi
+done
+git -C "$tree" reset -q --hard "$at"
+if [ ${#todo[@]} -gt 0 ]; then
+	say "applying ${#todo[@]} of ${#patches[@]} patches with git am" >&2
+	for t in "${todo[@]}"; do
+		git -C "$tree" am -q --keep-cr "${t#*:}" >&2 ||
+			die "git am failed; see 'git -C $tree am --show-current-patch'"
+		git -C "$tree" tag -f "lb-${t%%:*}" > /dev/null
+	done
 fi
 
 # A mutant is ours plus one patch, built in our object directory, so that

@@ -26,7 +26,7 @@ scenario() {
 	# DEALLOCATE [2M, 3M) from client2.
 	before=$(on server "$LBVM nfsd-stats")
 	on server "$LBVM trace-start"
-	t=$(on client2 -t 120 "a=\$(date +%s%N); xfs_io -c 'fpunch 2m 1m' $F || exit 1; b=\$(date +%s%N); echo \$(( (b - a) / 1000000 ))")
+	t=$(on client2 -t 120 "a=\$(date +%s%N); timeout 60 xfs_io -c 'fpunch 2m 1m' $F || exit 1; b=\$(date +%s%N); echo \$(( (b - a) / 1000000 ))")
 	trace=$(on server "$LBVM trace-stop")
 	after=$(on server "$LBVM nfsd-stats")
 	d=$(nfsd_delta "$before" "$after")
@@ -43,7 +43,7 @@ scenario() {
 
 	# SETATTR size 6M from client2.
 	on server "$LBVM trace-start"
-	t=$(on client2 -t 120 "a=\$(date +%s%N); xfs_io -c 'truncate 6m' $F || exit 1; b=\$(date +%s%N); echo \$(( (b - a) / 1000000 ))")
+	t=$(on client2 -t 120 "a=\$(date +%s%N); timeout 60 xfs_io -c 'truncate 6m' $F || exit 1; b=\$(date +%s%N); echo \$(( (b - a) / 1000000 ))")
 	trace=$(on server "$LBVM trace-stop")
 	record setattr_ms "$t"
 	check "setattr-completed" test -n "$t"

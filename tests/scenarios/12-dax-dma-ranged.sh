@@ -54,7 +54,7 @@ waited() {
 }
 
 scenario() {
-	local out op n w total=0 rounds=0 trace models m_with m_without ok
+	local out op n w total=0 rounds=0 models m_with m_without ok
 	server_up --fs dax --size 300m --no-nvmet
 	must "slow device" on server '
 		set -e
@@ -63,8 +63,6 @@ scenario() {
 		dmsetup create lbslow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 1000"
 		dmsetup mknodes lbslow
 		test -b /dev/mapper/lbslow'
-	on server "$LBVM trace-start"
-
 	for op in truncate punch zero; do
 		note "$ROUNDS rounds of $op against in-flight DMA"
 		out=$(dma_rounds $op "$ROUNDS")
@@ -101,10 +99,8 @@ scenario() {
 		total=$((total + w)) rounds=$((rounds + n))
 	done
 
-	trace=$(on server "$LBVM trace-stop")
 	record dma_rounds "$rounds"
 	record breaks_waited_on_dma "$total"
-	record dax_break_waits_traced "$(grep ' xfs_break_layouts_done: .*kind dax' <<< "$trace" | grep -vc ' refs 0 ')"
 	check "breaks-waited-on-dma" ge "$total" "${LB_DMA_MIN_WAITS:-50}"
 
 	# Direct I/O with a buffer mapping the same file.
