@@ -173,6 +173,23 @@ client_id() {
 	on server "$LBVM nfsd-clients" | awk -v a="$addr" '$2 == a { print $1; exit }'
 }
 
+# timed_ms VM COMMAND: runs COMMAND in VM (at most 60 s) and prints how many
+# ms it took, or nothing if it failed.
+timed_ms() {
+	on "$1" -t 120 "a=\$(date +%s%N); timeout 60 $2 || exit 1; b=\$(date +%s%N); echo \$(( (b - a) / 1000000 ))"
+}
+
+# recalls TRACE: "CLIENTID OFFSET LENGTH" of each ranged CB_LAYOUTRECALL in
+# TRACE, each also shown as a note (on stderr, which the log keeps).
+recalls() {
+	local r c o l
+	r=$(trace_ranges nfsd_layout_recall_range "$1")
+	while read -r c o l; do
+		[ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l" >&2
+	done <<< "$r"
+	[ -z "$r" ] || echo "$r"
+}
+
 # trace_count EVENT TRACE / trace_ranges EVENT TRACE: how many EVENT lines;
 # their "CLIENTID OFFSET LENGTH" triples.
 trace_count() { grep -c " $1: " <<< "$2"; }

@@ -22,7 +22,7 @@ scenario() {
 	on server "$LBVM trace-start"
 	# xfs_io, not truncate(1): coreutils opens with O_NONBLOCK and gets
 	# EAGAIN while nfsd recalls the client's delegation.
-	t=$(on server -t 120 'a=$(date +%s%N); timeout 60 xfs_io -c "truncate 0" /srv/export/b.dat || exit 1; b=$(date +%s%N); echo $(( (b - a) / 1000000 ))')
+	t=$(timed_ms server 'xfs_io -c "truncate 0" /srv/export/b.dat')
 	trace=$(on server "$LBVM trace-stop")
 	mid=$(on server "$LBVM nfsd-stats")
 	d=$(nfsd_delta "$before" "$mid")

@@ -42,13 +42,10 @@ scenario() {
 
 	# Punch [2M, 3M), in the middle of client1's range.
 	on server "$LBVM trace-start"
-	t=$(on server -t 120 'a=$(date +%s%N); timeout 60 xfs_io -c "fpunch 2m 1m" /srv/export/d.dat || exit 1; b=$(date +%s%N); echo $(( (b - a) / 1000000 ))')
+	t=$(timed_ms server 'xfs_io -c "fpunch 2m 1m" /srv/export/d.dat')
 	record punch_ms "$t"
 	trace=$(on server "$LBVM trace-stop")
-	r=$(trace_ranges nfsd_layout_recall_range "$trace")
-	while read -r c o l; do
-		[ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l"
-	done <<< "$r"
+	r=$(recalls "$trace")
 	n=$(grep -c . <<< "$r")
 	record recalls_for_punch "$n"
 	check "punch-recalls-once" eq "$n" 1

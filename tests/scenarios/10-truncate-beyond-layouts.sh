@@ -23,7 +23,7 @@ scenario() {
 
 	# 32M -> 16M frees nothing the client has a layout for.
 	on server "$LBVM trace-start"
-	t=$(on server -t 120 'a=$(date +%s%N); timeout 60 xfs_io -c "truncate 16m" /srv/export/t.dat || exit 1; b=$(date +%s%N); echo $(( (b - a) / 1000000 ))')
+	t=$(timed_ms server 'xfs_io -c "truncate 16m" /srv/export/t.dat')
 	check "truncate-completed" test -n "$t"
 	record truncate_beyond_ms "$t"
 	trace=$(on server "$LBVM trace-stop")
@@ -32,14 +32,11 @@ scenario() {
 
 	# 16M -> 6M: the client's [6M, 8M) is recalled, from 6M to the end.
 	on server "$LBVM trace-start"
-	t=$(on server -t 120 'a=$(date +%s%N); timeout 60 xfs_io -c "truncate 6m" /srv/export/t.dat || exit 1; b=$(date +%s%N); echo $(( (b - a) / 1000000 ))')
+	t=$(timed_ms server 'xfs_io -c "truncate 6m" /srv/export/t.dat')
 	check "truncate-into-layout-completed" test -n "$t"
 	record truncate_into_ms "$t"
 	trace=$(on server "$LBVM trace-stop")
-	r=$(trace_ranges nfsd_layout_recall_range "$trace")
-	while read -r c o l; do
-		[ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l"
-	done <<< "$r"
+	r=$(recalls "$trace")
 	n=$(grep -c . <<< "$r")
 	check "truncate-recalls-once" eq "$n" 1
 	check "recall-from-new-size" eq "$(awk '{ print $1, $2, $3 }' <<< "$r")" "$id1 $((6 * MIB)) 18446744073709551615"

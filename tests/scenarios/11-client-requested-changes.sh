@@ -26,7 +26,7 @@ scenario() {
 	# DEALLOCATE [2M, 3M) from client2.
 	before=$(on server "$LBVM nfsd-stats")
 	on server "$LBVM trace-start"
-	t=$(on client2 -t 120 "a=\$(date +%s%N); timeout 60 xfs_io -c 'fpunch 2m 1m' $F || exit 1; b=\$(date +%s%N); echo \$(( (b - a) / 1000000 ))")
+	t=$(timed_ms client2 "xfs_io -c 'fpunch 2m 1m' $F")
 	trace=$(on server "$LBVM trace-stop")
 	after=$(on server "$LBVM nfsd-stats")
 	d=$(nfsd_delta "$before" "$after")
@@ -34,23 +34,17 @@ scenario() {
 	record deallocate_ms "$t"
 	check "deallocate-completed" test -n "$t"
 	check "deallocate-reached-nfsd" gt "$(kv DEALLOCATE "$d")" 0
-	r=$(trace_ranges nfsd_layout_recall_range "$trace")
-	while read -r c o l; do
-		[ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l"
-	done <<< "$r"
+	r=$(recalls "$trace")
 	check "deallocate-recalls-its-range" eq "$(awk '{ print $1, $2, $3 }' <<< "$r")" "$id1 $((2 * MIB)) $MIB"
 	check "no-recall-failure" eq "$(trace_count nfsd_layout_recall_fail "$trace")" 0
 
 	# SETATTR size 6M from client2.
 	on server "$LBVM trace-start"
-	t=$(on client2 -t 120 "a=\$(date +%s%N); timeout 60 xfs_io -c 'truncate 6m' $F || exit 1; b=\$(date +%s%N); echo \$(( (b - a) / 1000000 ))")
+	t=$(timed_ms client2 "xfs_io -c 'truncate 6m' $F")
 	trace=$(on server "$LBVM trace-stop")
 	record setattr_ms "$t"
 	check "setattr-completed" test -n "$t"
-	r=$(trace_ranges nfsd_layout_recall_range "$trace")
-	while read -r c o l; do
-		[ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l"
-	done <<< "$r"
+	r=$(recalls "$trace")
 	check "setattr-recalls-from-new-size" eq "$(awk '{ print $1, $2, $3 }' <<< "$r")" "$id1 $((6 * MIB)) 18446744073709551615"
 	check "no-recall-failure-setattr" eq "$(trace_count nfsd_layout_recall_fail "$trace")" 0
 

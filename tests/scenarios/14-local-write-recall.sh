@@ -25,8 +25,7 @@ scenario() {
 	out=$(on server -t 120 'timeout 60 xfs_io -c "pwrite -b 64k -q -S 0x78 4m 64k" /srv/export/w.dat && echo written')
 	trace=$(on server "$LBVM trace-stop")
 	check "write-completed" eq "$out" written
-	r=$(trace_ranges nfsd_layout_recall_range "$trace")
-	while read -r c o l; do [ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l"; done <<< "$r"
+	r=$(recalls "$trace")
 	check "write-recalls-its-range" eq "$(awk '{ print $1, $2, $3 }' <<< "$r")" "$id1 $((4 * MIB)) 65536"
 
 	# RWF_NOWAIT at 2M: EAGAIN, and the recall of its range has started.
@@ -38,8 +37,7 @@ scenario() {
 	echo "$trace" > "$LB_SCEN_DIR/trace-nowait"
 	note "RWF_NOWAIT write: $(tr '\n' ' ' <<< "$out")"
 	check "nowait-write-eagain" eq "$(tr '\n' ' ' <<< "$out")" "EAGAIN rc=3 "
-	r=$(trace_ranges nfsd_layout_recall_range "$trace")
-	while read -r c o l; do [ -n "$c" ] && note "CB_LAYOUTRECALL: client $c offset $o length $l"; done <<< "$r"
+	r=$(recalls "$trace")
 	check "nowait-write-recalls-its-range" eq "$(awk '{ print $1, $2, $3 }' <<< "$r")" "$id1 $((2 * MIB)) 65536"
 	check "no-recall-failure" eq "$(trace_count nfsd_layout_recall_fail "$trace")" 0
 
