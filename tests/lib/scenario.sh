@@ -173,6 +173,20 @@ client_id() {
 	on server "$LBVM nfsd-clients" | awk -v a="$addr" '$2 == a { print $1; exit }'
 }
 
+# layout_on_file NAME SIZE: server and client1 up; client1 holds open a
+# SIZE-byte file /srv/export/NAME and writes its first 8 MiB through its
+# layout. Sets ID1 (client1's client id) and SUM1 (the checksum written).
+layout_on_file() {
+	server_up --fs dax --size 300m
+	client_up client1 $SERVER_ADDR
+	on server "xfs_io -f -c 'truncate $2' /srv/export/$1"
+	hold_open client1 "/mnt/pnfs/$1"
+	ID1=$(client_id client1)
+	must "client id known" test -n "$ID1"
+	SUM1=$(client_write_at client1 "/mnt/pnfs/$1" 0 8)
+	must "client write" test -n "$SUM1"
+}
+
 # timed_ms VM COMMAND: runs COMMAND in VM (at most 60 s) and prints how many
 # ms it took, or nothing if it failed.
 timed_ms() {

@@ -11,15 +11,8 @@ F=/mnt/pnfs/t.dat
 
 scenario() {
 	local id1 trace s1 t r n
-	server_up --fs dax --size 300m
-	client_up client1 $SERVER_ADDR
-
-	on server 'xfs_io -f -c "truncate 32m" /srv/export/t.dat'
-	hold_open client1 $F
-	id1=$(client_id client1)
-	must "client id known" test -n "$id1"
-	s1=$(client_write_at client1 $F 0 8)
-	must "client write" test -n "$s1"
+	layout_on_file t.dat 32m
+	id1=$ID1
 
 	# 32M -> 16M frees nothing the client has a layout for.
 	on server "$LBVM trace-start"

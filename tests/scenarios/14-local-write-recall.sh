@@ -11,14 +11,8 @@ F=/mnt/pnfs/w.dat
 
 scenario() {
 	local id1 trace s1 out r
-	server_up --fs dax --size 300m
-	client_up client1 $SERVER_ADDR
-	on server 'xfs_io -f -c "truncate 16m" /srv/export/w.dat'
-	hold_open client1 $F
-	id1=$(client_id client1)
-	must "client id known" test -n "$id1"
-	s1=$(client_write_at client1 $F 0 8)
-	must "client write" test -n "$s1"
+	layout_on_file w.dat 16m
+	id1=$ID1
 
 	# A blocking write of 64 KiB at 4M.
 	on server "$LBVM trace-start"
