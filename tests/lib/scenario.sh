@@ -187,6 +187,18 @@ layout_on_file() {
 	must "client write" test -n "$SUM1"
 }
 
+# slow_device MS: on the server, /dev/mapper/lbslow, a dm-delay device over
+# /dev/ram0 (1 MiB of "DMA-DATA" lines) that holds every I/O for MS ms.
+slow_device() {
+	must "slow device" on server "
+		set -e
+		dmsetup remove lbslow 2>/dev/null || true
+		yes DMA-DATA | head -c 1M | dd of=/dev/ram0 bs=1M oflag=direct status=none
+		dmsetup create lbslow --table \"0 \$(blockdev --getsz /dev/ram0) delay /dev/ram0 0 $1\"
+		dmsetup mknodes lbslow
+		test -b /dev/mapper/lbslow"
+}
+
 # timed_ms VM COMMAND: runs COMMAND in VM (at most 60 s) and prints how many
 # ms it took, or nothing if it failed.
 timed_ms() {

@@ -9,13 +9,7 @@ TIMEOUT=900
 scenario() {
 	local old out dma_done trunc_start trunc_end ov foreign
 	server_up --fs dax --size 300m --no-nvmet
-	must "slow device" on server '
-		set -e
-		dmsetup remove lbslow 2>/dev/null || true
-		yes DMA-DATA | head -c 1M | dd of=/dev/ram0 bs=1M oflag=direct status=none
-		dmsetup create lbslow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 3000"
-		dmsetup mknodes lbslow
-		test -b /dev/mapper/lbslow'
+	slow_device 3000
 	must "target file" on server 'xfs_io -f -c "pwrite -q -S 0x61 0 1m" -c fsync /srv/export/c.dat'
 	old=$(extents server /srv/export/c.dat)
 	must "fiemap of c.dat" test -n "$old"

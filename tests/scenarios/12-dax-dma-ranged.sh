@@ -58,13 +58,7 @@ waited() {
 scenario() {
 	local out op n w total=0 rounds=0 models m_with m_without ok
 	server_up --fs dax --size 300m --no-nvmet
-	must "slow device" on server '
-		set -e
-		dmsetup remove lbslow 2>/dev/null || true
-		yes DMA-DATA | head -c 1M | dd of=/dev/ram0 bs=1M oflag=direct status=none
-		dmsetup create lbslow --table "0 $(blockdev --getsz /dev/ram0) delay /dev/ram0 0 1000"
-		dmsetup mknodes lbslow
-		test -b /dev/mapper/lbslow'
+	slow_device 1000
 	for op in truncate punch zero; do
 		note "$ROUNDS rounds of $op against in-flight DMA"
 		out=$(dma_rounds $op "$ROUNDS")
