@@ -134,13 +134,7 @@ canaries_foreign_bytes() {
 
 # client_write VM FILE MIB: write MIB MiB of random data to FILE through the
 # client's NFS mount with O_DIRECT and fsync; prints the data's sha256.
-client_write() {
-	on "$1" -t 900 "
-		set -e
-		dd if=/dev/urandom of=/tmp/data bs=1M count=$3 status=none
-		dd if=/tmp/data of='$2' bs=1M oflag=direct conv=fsync,notrunc status=none
-		sha256sum < /tmp/data | cut -d' ' -f1"
-}
+client_write() { client_write_at "$1" "$2" 0 "$3"; }
 
 server_sum() { on server "sha256sum < '$1' | cut -d' ' -f1"; }
 
