@@ -1,7 +1,9 @@
 # layoutbreak: range-aware breaking of external layout references in XFS and
 # nfsd, the layoutctl utility, and a VM rig that shows it against stock 6.12.
 #
-#   make check        build our kernel (or take it from the cache), run all tests
+#   make check        layoutctl unit tests, then our kernel (built or cached) and all VM tests
+#   make utils        build layoutctl into build/utils/
+#   make install      install layoutctl, layoutctl(8), /sbin/nfsd-recall-failed (DESTDIR, PREFIX)
 #   make demo         boot a server and a client, show pNFS block I/O and a recall
 #   make kernel       build a kernel: KERNEL=ours|stock CONFIG_VARIANT=test|bench|kasan
 #   make mutants      show each mutant in tests/mutants/ caught by its named assertion
@@ -29,14 +31,16 @@ DEPS_VM := qemu-system-x86 xfsprogs nfs-kernel-server nfs-common ndctl jq \
 # fstests, built on the host from ../shared/third_party/ and run in a VM.
 DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev \
 	libacl1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev attr acl bc perl gawk
-DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS)
+# layoutctl: its libraries, and what its unit tests use (man, jq).
+DEPS_UTILS := pkg-config libjson-c-dev libndctl-dev groff-base man-db
+DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS)
 
-.PHONY: all deps kernel check demo kernel-deb mutants fstests stress check-series clean distclean help
+.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests stress check-series clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -48,13 +52,20 @@ deps:
 			{ echo "[deps] apt-get install failed" >&2; exit 1; }; \
 	else echo "[deps] all Debian packages present"; fi
 
+utils: deps
+	@$(MAKE) -s -C utils OUT=$(CURDIR)/build/utils
+
+install: utils
+	@$(MAKE) -s -C utils OUT=$(CURDIR)/build/utils install
+
 kernel: deps
 	@scripts/kernel.sh $(KERNEL) $(CONFIG_VARIANT) > /dev/null
 
 kernel-deb: deps
 	@scripts/kernel-deb.sh
 
-check: deps
+check: utils
+	@$(MAKE) -s -C utils OUT=$(CURDIR)/build/utils check | sed 's/^/# layoutctl unit: /'; test $${PIPESTATUS[0]} = 0
 	@tests/unit/harness.sh | sed 's/^/# harness self-test: /'; test $${PIPESTATUS[0]} = 0
 	@tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) $(TESTS)
 

@@ -1,0 +1,1052 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layoutctl fence / unfence / fenced, and nfsd-recall-failed.
+ *
+ * nfsd runs "/sbin/nfsd-recall-failed CLIENT-ADDRESS SB-ID" when a pNFS
+ * block client did not return a recalled layout in time. Before it may
+ * exit 0, the client must be unable to reach the exported block device:
+ * no new connection, no live one, and no write of its still in flight.
+ *
+ * A backend runs in a child process with a time limit and reports, line
+ * by line as it goes, how to undo each step ("undo=..."); the parent keeps
+ * those lines in a record under the state directory, so that a fence
+ * survives a reboot (fenced --reapply) and can be undone (unfence).
+ *
+ * nvmet: each client reaches the device through a subsystem of its own
+ * (nvmet-subsystem in its [client] section). Fencing disables that
+ * subsystem's namespaces, which waits for the client's in-flight requests
+ * to finish, unlinks the subsystem from every port, which deletes the
+ * client's live controllers, and removes the host from allowed_hosts.
+ * Removing a host from allowed_hosts alone would not do: nvmet checks it
+ * only when a host connects. Last it checks that no other subsystem
+ * linked to a port still exposes the same device to this host.
+ *
+ * iscsi (LIO): the initiator's node ACL under the target portal group is
+ * removed with its LUN mappings, which ends its sessions; a portal group
+ * in demo mode (generate_node_acls) cannot be fenced this way.
+ *
+ * command: an administrator's program, run without a shell as
+ * "COMMAND fence|unfence CLIENT-NAME CLIENT-ADDRESS SB-ID".
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lc.h"
+
+#define NVMET	"/sys/kernel/config/nvmet"
+#define LIO	"/sys/kernel/config/target/iscsi"
+
+struct fence_job {
+	struct lc_conf *conf;
+	struct lc_client *client;
+	struct lc_sb *sb;
+	const char *addr;
+	char **undo;		/* unfence: the record's undo lines */
+	int nundo;
+};
+
+static int errno_code(int err)
+{
+	err = err < 0 ? -err : err;
+	if (err == EACCES || err == EPERM)
+		return LC_EPERM;
+	if (err == ENOENT)
+		return LC_ENOENT;
+	return LC_EFAIL;
+}
+
+static void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(int fd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdprintf(fd, fmt, ap);
+	va_end(ap);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static int read_attr(const char *path, char *buf, size_t len)
+{
+	char *s = lc_read_file(path, 4096);
+
+	if (!s)
+		return -errno;
+	lc_chomp(s);
+	snprintf(buf, len, "%s", s);
+	free(s);
+	return 0;
+}
+
+static const char *client_nqn(struct lc_client *c, const char *sbid)
+{
+	int i;
+
+	for (i = 0; i < c->nsubsys; i++)
+		if (!strcmp(c->subsys[i].sbid, sbid))
+			return c->subsys[i].nqn;
+	return NULL;
+}
+
+/*
+ * Whether a namespace's device_path is the block device SB-ID names: by
+ * device number where the path is a block device, otherwise by name (the
+ * device's own name, or its device-mapper name).
+ */
+static bool same_device(const char *device_path, const char *sbid)
+{
+	char p[PATH_MAX], v[256], *copy, *base;
+	unsigned int maj, min;
+	struct stat st;
+	bool same = false;
+
+	if (lc_path(p, sizeof(p), "%s", device_path) == 0 &&
+	    stat(p, &st) == 0 && S_ISBLK(st.st_mode) &&
+	    lc_path(p, sizeof(p), "/sys/class/block/%s/dev", sbid) == 0 &&
+	    read_attr(p, v, sizeof(v)) == 0 &&
+	    sscanf(v, "%u:%u", &maj, &min) == 2)
+		return major(st.st_rdev) == maj && minor(st.st_rdev) == min;
+	copy = strdup(device_path);
+	if (!copy)
+		return true;	/* assume the worst */
+	base = basename(copy);
+	if (!strcmp(base, sbid))
+		same = true;
+	else if (lc_path(p, sizeof(p), "/sys/class/block/%s/dm/name", sbid) == 0 &&
+		 read_attr(p, v, sizeof(v)) == 0 && !strcmp(base, v))
+		same = true;
+	free(copy);
+	return same;
+}
+
+/*
+ * rmdir of a configfs directory: its attributes go with it. In a fake tree
+ * (LAYOUTCTL_ROOT, for tests) they are plain files and are removed first.
+ */
+static int configfs_rmdir(const char *path)
+{
+	if (*lc_root()) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		char p[PATH_MAX];
+		struct stat st;
+
+		while (d && (de = readdir(d))) {
+			snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+			if (lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+				unlink(p);
+		}
+		if (d)
+			closedir(d);
+	}
+	return rmdir(path);
+}
+
+/* Is subsystem nqn linked to any port? */
+static bool subsys_on_port(const char *nqn)
+{
+	char p[PATH_MAX];
+	struct dirent *de;
+	bool on = false;
+	DIR *d;
+
+	if (lc_path(p, sizeof(p), NVMET "/ports"))
+		return true;
+	d = opendir(p);
+	if (!d)
+		return false;
+	while (!on && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (lc_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s",
+			    de->d_name, nqn) == 0 && exists(p))
+			on = true;
+	}
+	closedir(d);
+	return on;
+}
+
+/*
+ * After a fence: does any subsystem still expose sbid's device, through
+ * an enabled namespace and a port, to this host? Prints each one found.
+ */
+static int nvmet_leaks(const char *host, const char *sbid)
+{
+	char p[PATH_MAX], v[PATH_MAX];
+	struct dirent *de, *ne;
+	int leaks = 0;
+	DIR *d, *nd;
+
+	if (lc_path(p, sizeof(p), NVMET "/subsystems"))
+		return 1;
+	d = opendir(p);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		bool exposes = false, allowed;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces", de->d_name))
+			continue;
+		nd = opendir(p);
+		while (nd && (ne = readdir(nd))) {
+			if (ne->d_name[0] == '.')
+				continue;
+			if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
+				    de->d_name, ne->d_name) || read_attr(p, v, sizeof(v)) ||
+			    strcmp(v, "1"))
+				continue;
+			if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/device_path",
+				    de->d_name, ne->d_name) == 0 &&
+			    read_attr(p, v, sizeof(v)) == 0 && same_device(v, sbid))
+				exposes = true;
+		}
+		if (nd)
+			closedir(nd);
+		if (!exposes || !subsys_on_port(de->d_name))
+			continue;
+		allowed = false;
+		if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host",
+			    de->d_name) == 0 && read_attr(p, v, sizeof(v)) == 0 &&
+		    !strcmp(v, "1"))
+			allowed = true;
+		if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s",
+			    de->d_name, host) == 0 && exists(p))
+			allowed = true;
+		if (allowed) {
+			lc_err("subsystem %s still exposes %s to host %s", de->d_name,
+			       sbid, host);
+			leaks++;
+		}
+	}
+	closedir(d);
+	return leaks;
+}
+
+static int nvmet_fence(void *arg, int fd)
+{
+	struct fence_job *job = arg;
+	const char *nqn = client_nqn(job->client, job->sb->id);
+	const char *host = job->client->nvme_host;
+	char p[PATH_MAX], v[64];
+	struct dirent *de;
+	int err;
+	DIR *d;
+
+	if (!nqn || !host) {
+		lc_err("client \"%s\" needs nvme-host and nvmet-subsystem = %s NQN in %s",
+		       job->client->name, job->sb->id, job->conf->path);
+		return LC_ECONF;
+	}
+	if (lc_path(p, sizeof(p), NVMET "/subsystems/%s", nqn) || !exists(p)) {
+		lc_err("nvmet subsystem %s does not exist", nqn);
+		return LC_ENOENT;
+	}
+
+	/* 1. Namespaces off: nvmet_ns_disable() waits for in-flight I/O. */
+	lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces", nqn);
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
+			nqn, de->d_name);
+		if (read_attr(p, v, sizeof(v)) || strcmp(v, "1"))
+			continue;
+		err = lc_write_file(p, "0");
+		if (err) {
+			lc_err("disable namespace %s of %s: %s", de->d_name, nqn,
+			       strerror(-err));
+			closedir(d);
+			return errno_code(err);
+		}
+		say(fd, "undo=ns %s %s\n", nqn, de->d_name);
+	}
+	if (d)
+		closedir(d);
+
+	/* 2. Off every port: deletes the host's live controllers. */
+	lc_path(p, sizeof(p), NVMET "/ports");
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		lc_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s", de->d_name, nqn);
+		if (!exists(p))
+			continue;
+		if (unlink(p)) {
+			err = errno;
+			lc_err("unlink %s from port %s: %s", nqn, de->d_name, strerror(err));
+			closedir(d);
+			return errno_code(err);
+		}
+		say(fd, "undo=port %s %s\n", de->d_name, nqn);
+	}
+	if (d)
+		closedir(d);
+
+	/* 3. No reconnect, should the subsystem be linked again by hand. */
+	lc_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host);
+	if (exists(p)) {
+		if (unlink(p)) {
+			err = errno;
+			lc_err("remove host %s from %s: %s", host, nqn, strerror(err));
+			return errno_code(err);
+		}
+		say(fd, "undo=host %s %s\n", nqn, host);
+	}
+	lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn);
+	if (read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1")) {
+		err = lc_write_file(p, "0");
+		if (err) {
+			lc_err("clear allow_any_host of %s: %s", nqn, strerror(-err));
+			return errno_code(err);
+		}
+		say(fd, "undo=anyhost %s\n", nqn);
+	}
+
+	/* 4. Nothing else may still reach the device. */
+	if (nvmet_leaks(host, job->sb->id))
+		return LC_EFAIL;
+	return LC_OK;
+}
+
+static int iscsi_fence(void *arg, int fd)
+{
+	struct fence_job *job = arg;
+	const char *ini = job->client->iscsi_initiator;
+	const char *tgt = job->sb->iscsi_target;
+	unsigned int tpg = job->sb->iscsi_tpg;
+	char p[PATH_MAX], q[PATH_MAX], v[64], link[PATH_MAX];
+	struct dirent *de, *le;
+	int err;
+	DIR *d, *ld;
+
+	if (!ini) {
+		lc_err("client \"%s\" needs iscsi-initiator in %s", job->client->name,
+		       job->conf->path);
+		return LC_ECONF;
+	}
+	if (lc_path(p, sizeof(p), LIO "/%s/tpgt_%u", tgt, tpg) || !exists(p)) {
+		lc_err("iSCSI target %s portal group %u does not exist", tgt, tpg);
+		return LC_ENOENT;
+	}
+	lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/attrib/generate_node_acls", tgt, tpg);
+	if (read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
+		lc_err("%s tpgt_%u is in demo mode (generate_node_acls=1): any initiator may log in, it cannot be fenced by ACL",
+		       tgt, tpg);
+		return LC_EFAIL;
+	}
+	lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/acls/%s", tgt, tpg, ini);
+	if (!exists(p))
+		return LC_OK;	/* already fenced */
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		char lname[NAME_MAX + 1] = "", wp[16] = "0";
+		ssize_t n;
+
+		if (strncmp(de->d_name, "lun_", 4))
+			continue;
+		lc_path(q, sizeof(q), LIO "/%s/tpgt_%u/acls/%s/%s", tgt, tpg, ini,
+			de->d_name);
+		ld = opendir(q);
+		while (ld && (le = readdir(ld))) {
+			struct stat st;
+			char l[PATH_MAX];
+
+			snprintf(l, sizeof(l), "%s/%s", q, le->d_name);
+			if (lstat(l, &st) == 0 && S_ISLNK(st.st_mode)) {
+				snprintf(lname, sizeof(lname), "%s", le->d_name);
+				n = readlink(l, link, sizeof(link) - 1);
+				link[n < 0 ? 0 : n] = '\0';
+			}
+		}
+		if (ld)
+			closedir(ld);
+		snprintf(link, sizeof(link), "%s", *lname ? basename(link) : "-");
+		snprintf(p, sizeof(p), "%s/write_protect", q);
+		read_attr(p, wp, sizeof(wp));
+		if (*lname) {
+			snprintf(p, sizeof(p), "%s/%s", q, lname);
+			if (unlink(p)) {
+				err = errno;
+				lc_err("unmap %s %s: %s", ini, de->d_name, strerror(err));
+				closedir(d);
+				return errno_code(err);
+			}
+		}
+		if (configfs_rmdir(q)) {
+			err = errno;
+			lc_err("remove %s %s: %s", ini, de->d_name, strerror(err));
+			closedir(d);
+			return errno_code(err);
+		}
+		say(fd, "undo=lun %s %u %s %s %s %s %s\n", tgt, tpg, ini, de->d_name,
+		    link, *lname ? lname : "-", wp);
+	}
+	if (d)
+		closedir(d);
+	lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/acls/%s", tgt, tpg, ini);
+	if (configfs_rmdir(p)) {
+		err = errno;
+		lc_err("remove ACL %s: %s", ini, strerror(err));
+		return errno_code(err);
+	}
+	say(fd, "undo=acl %s %u %s\n", tgt, tpg, ini);
+	return LC_OK;
+}
+
+static char **command_env(struct fence_job *job)
+{
+	static char *env[8];
+	static char b[4][512];
+	int n = 0;
+
+	env[n++] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	snprintf(b[0], sizeof(b[0]), "LAYOUTCTL_CLIENT=%s", job->client->name);
+	env[n++] = b[0];
+	if (job->client->nvme_host) {
+		snprintf(b[1], sizeof(b[1]), "LAYOUTCTL_NVME_HOST=%s", job->client->nvme_host);
+		env[n++] = b[1];
+	}
+	if (job->client->iscsi_initiator) {
+		snprintf(b[2], sizeof(b[2]), "LAYOUTCTL_ISCSI_INITIATOR=%s",
+			 job->client->iscsi_initiator);
+		env[n++] = b[2];
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static int command_run(struct fence_job *job, const char *verb)
+{
+	char *argv[] = { job->sb->command, (char *)verb, job->client->name,
+			 (char *)job->addr, job->sb->id, NULL };
+
+	execve(argv[0], argv, command_env(job));
+	lc_err("cannot run %s: %s", argv[0], strerror(errno));
+	return 127;
+}
+
+static int command_fence(void *arg, int fd)
+{
+	say(fd, "undo=command\n");
+	close(fd);
+	return command_run(arg, "fence");
+}
+
+/* Child of unfence: undoes the record's steps in reverse order. */
+static int undo_steps(void *arg, int fd)
+{
+	struct fence_job *job = arg;
+	char p[PATH_MAX], q[PATH_MAX];
+	int i, err = 0;
+
+	for (i = job->nundo - 1; i >= 0; i--) {
+		char a[6][256];
+		const char *u = job->undo[i];
+		int n;
+
+		memset(a, 0, sizeof(a));
+		n = sscanf(u, "%255s %255s %255s %255s %255s %255s", a[0], a[1], a[2],
+			   a[3], a[4], a[5]);
+		if (!strcmp(a[0], "ns") && n == 3) {
+			lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
+				a[1], a[2]);
+			err = lc_write_file(p, "1");
+		} else if (!strcmp(a[0], "port") && n == 3) {
+			lc_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s", a[1], a[2]);
+			lc_path(q, sizeof(q), NVMET "/subsystems/%s", a[2]);
+			err = symlink(q, p) && errno != EEXIST ? -errno : 0;
+		} else if (!strcmp(a[0], "host") && n == 3) {
+			lc_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s",
+				a[1], a[2]);
+			lc_path(q, sizeof(q), NVMET "/hosts/%s", a[2]);
+			err = symlink(q, p) && errno != EEXIST ? -errno : 0;
+		} else if (!strcmp(a[0], "anyhost") && n == 2) {
+			lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", a[1]);
+			err = lc_write_file(p, "1");
+		} else if (!strcmp(a[0], "acl") && n == 4) {
+			lc_path(p, sizeof(p), LIO "/%s/tpgt_%s/acls/%s", a[1], a[2], a[3]);
+			err = mkdir(p, 0755) && errno != EEXIST ? -errno : 0;
+		} else if (!strcmp(a[0], "lun") && n == 6) {
+			/* lun TGT TPG INI LUN_N TPGLUN LINKNAME WP */
+			char wp[16] = "0", lname[256] = "";
+			const char *rest = u;
+
+			for (int k = 0; k < 6 && rest; k++) {
+				rest = strchr(rest, ' ');
+				if (rest)
+					rest++;
+			}
+			if (rest)
+				sscanf(rest, "%255s %15s", lname, wp);
+			lc_path(p, sizeof(p), LIO "/%s/tpgt_%s/acls/%s/%s", a[1], a[2],
+				a[3], a[4]);
+			err = mkdir(p, 0755) && errno != EEXIST ? -errno : 0;
+			if (!err && strcmp(a[5], "-") && *lname && strcmp(lname, "-")) {
+				lc_path(q, sizeof(q), LIO "/%s/tpgt_%s/lun/%s", a[1], a[2], a[5]);
+				snprintf(p + strlen(p), sizeof(p) - strlen(p), "/%s", lname);
+				err = symlink(q, p) && errno != EEXIST ? -errno : 0;
+			}
+			if (!err) {
+				lc_path(p, sizeof(p), LIO "/%s/tpgt_%s/acls/%s/%s/write_protect",
+					a[1], a[2], a[3], a[4]);
+				err = lc_write_file(p, wp);
+			}
+		} else if (!strcmp(a[0], "command") && n == 1) {
+			char *argv[] = { job->sb->command, "unfence", job->client->name,
+					 (char *)job->addr, job->sb->id, NULL };
+
+			err = lc_exec_limited(argv, command_env(job), job->sb->timeout);
+			if (err) {
+				lc_err("%s unfence failed", job->sb->command);
+				return err;
+			}
+		} else {
+			lc_err("cannot undo \"%s\"", u);
+			return LC_EFAIL;
+		}
+		if (err) {
+			lc_err("undo \"%s\": %s", u, strerror(-err));
+			return errno_code(err);
+		}
+		say(fd, "done=%s\n", u);
+	}
+	return LC_OK;
+}
+
+/* ---- Records ---- */
+
+struct record {
+	char client[128], address[80], sb[64], backend[16];
+	long long time;
+	int complete;
+	char **undo;
+	int nundo;
+};
+
+static void record_free(struct record *r)
+{
+	for (int i = 0; i < r->nundo; i++)
+		free(r->undo[i]);
+	free(r->undo);
+	memset(r, 0, sizeof(*r));
+}
+
+static int add_undo(char ***undo, int *n, const char *line)
+{
+	char **u;
+
+	for (int i = 0; i < *n; i++)
+		if (!strcmp((*undo)[i], line))
+			return 0;
+	u = realloc(*undo, (*n + 1) * sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	*undo = u;
+	u[(*n)++] = strdup(line);
+	return 0;
+}
+
+static int record_read(const char *path, struct record *r)
+{
+	char *text = lc_read_file(path, 1 << 20), *line, *save = NULL;
+
+	memset(r, 0, sizeof(*r));
+	if (!text)
+		return -errno;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		if (!strcmp(line, "client"))
+			snprintf(r->client, sizeof(r->client), "%s", eq);
+		else if (!strcmp(line, "address"))
+			snprintf(r->address, sizeof(r->address), "%s", eq);
+		else if (!strcmp(line, "sb"))
+			snprintf(r->sb, sizeof(r->sb), "%s", eq);
+		else if (!strcmp(line, "backend"))
+			snprintf(r->backend, sizeof(r->backend), "%s", eq);
+		else if (!strcmp(line, "time"))
+			r->time = atoll(eq);
+		else if (!strcmp(line, "complete"))
+			r->complete = atoi(eq);
+		else if (!strcmp(line, "undo"))
+			add_undo(&r->undo, &r->nundo, eq);
+	}
+	free(text);
+	return 0;
+}
+
+/* Written to a temporary file, synced, renamed over the old one. */
+static int record_write(const char *dir, const char *name, struct record *r)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	FILE *f;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "client=%s\naddress=%s\nsb=%s\nbackend=%s\ntime=%lld\ncomplete=%d\n",
+		r->client, r->address, r->sb, r->backend, r->time, r->complete);
+	for (int i = 0; i < r->nundo; i++)
+		fprintf(f, "undo=%s\n", r->undo[i]);
+	if (fflush(f) || fsync(fileno(f)))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+static int mkdirs(const char *path)
+{
+	char buf[PATH_MAX], *s;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Creates state-dir/fenced and takes state-dir/lock; returns the lock fd. */
+static int state_lock(struct lc_conf *conf, char *dir, size_t len)
+{
+	char lock[PATH_MAX];
+	int fd, err;
+
+	snprintf(dir, len, "%s/fenced", conf->state_dir);
+	err = mkdirs(dir);
+	if (err) {
+		lc_err("state directory %s: %s", dir, strerror(-err));
+		return err;
+	}
+	snprintf(lock, sizeof(lock), "%s/lock", conf->state_dir);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX)) {
+		err = -errno;
+		lc_err("lock %s: %s", lock, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static void record_name(char *buf, size_t len, const char *client, const char *sb)
+{
+	snprintf(buf, len, "%s@%s", client, sb);
+}
+
+/* Applies the fence for (client, sb) and merges its undo steps into the
+ * record. The caller holds the state lock. */
+static int fence_apply(struct lc_conf *conf, struct lc_client *client,
+		       struct lc_sb *sb, const char *addr, const char *dir)
+{
+	struct fence_job job = { conf, client, sb, addr, NULL, 0 };
+	int (*fn)(void *, int);
+	struct record r;
+	char name[256], path[PATH_MAX], *out = NULL, *line, *save = NULL;
+	bool had;
+	int ret, err;
+
+	switch (sb->backend) {
+	case LC_BACKEND_NVMET: fn = nvmet_fence; break;
+	case LC_BACKEND_ISCSI: fn = iscsi_fence; break;
+	case LC_BACKEND_COMMAND: fn = command_fence; break;
+	default: return LC_ECONF;
+	}
+	record_name(name, sizeof(name), client->name, sb->id);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	had = record_read(path, &r) == 0;
+	if (!had) {
+		snprintf(r.client, sizeof(r.client), "%s", client->name);
+		snprintf(r.sb, sizeof(r.sb), "%s", sb->id);
+		r.time = time(NULL);
+	}
+	snprintf(r.address, sizeof(r.address), "%s", addr);
+	snprintf(r.backend, sizeof(r.backend), "%s", lc_backend_name(sb->backend));
+
+	ret = lc_run_limited(fn, &job, sb->timeout, &out);
+	/* An administrator's command: anything but 0 is a failure. */
+	if (sb->backend == LC_BACKEND_COMMAND && ret != LC_OK && ret != LC_ETIMEDOUT)
+		ret = LC_EFAIL;
+	for (line = out ? strtok_r(out, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "undo=", 5))
+			add_undo(&r.undo, &r.nundo, line + 5);
+	free(out);
+	r.complete = ret == LC_OK;
+	/* A failure that changed nothing leaves no record behind. */
+	if (had || r.nundo || ret == LC_OK) {
+		err = record_write(dir, name, &r);
+		if (err) {
+			lc_err("cannot save fence record %s: %s", path, strerror(-err));
+			if (ret == LC_OK)
+				ret = LC_EFAIL;
+		}
+	}
+	record_free(&r);
+	return ret;
+}
+
+int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
+		  bool as_helper)
+{
+	struct lc_conf conf;
+	struct lc_client *client;
+	struct lc_addr addr;
+	struct lc_sb *sb;
+	char dir[PATH_MAX];
+	int lock, ret;
+
+	lc_log_open(true);
+	if (lc_parse_addr(addr_s, &addr)) {
+		lc_err("fence: bad client address (IPv4 or IPv6 expected); nothing fenced");
+		return LC_EUSAGE;
+	}
+	if (!lc_valid_sbid(sbid)) {
+		lc_err("fence: bad SB-ID (a block device name such as pmem0 expected); nothing fenced");
+		return LC_EUSAGE;
+	}
+	if (lc_conf_load(conf_path, &conf, true)) {
+		lc_err("fence %s %s: configuration %s unusable; NOT fenced", addr.text,
+		       sbid, conf_path);
+		return LC_ECONF;
+	}
+	client = lc_conf_client_by_addr(&conf, &addr);
+	sb = lc_conf_sb(&conf, sbid);
+	if (!client || !sb) {
+		lc_err("fence %s %s: no %s in %s; NOT fenced", addr.text, sbid,
+		       !client ? "[client] with this address" : "[sb] for this device",
+		       conf_path);
+		lc_conf_free(&conf);
+		return !client ? LC_ENOENT : LC_ECONF;
+	}
+	lock = state_lock(&conf, dir, sizeof(dir));
+	if (lock < 0) {
+		lc_conf_free(&conf);
+		return errno_code(lock);
+	}
+	lc_notice("%sfencing client %s (%s) off %s with %s, limit %u s",
+		  as_helper ? "nfsd recall failed: " : "", client->name, addr.text,
+		  sb->id, lc_backend_name(sb->backend), sb->timeout);
+	ret = fence_apply(&conf, client, sb, addr.text, dir);
+	if (ret == LC_OK)
+		lc_notice("client %s (%s) fenced off %s", client->name, addr.text, sb->id);
+	else
+		lc_err("fence of client %s (%s) off %s FAILED (%s, exit %d)",
+		       client->name, addr.text, sb->id,
+		       ret == LC_ETIMEDOUT ? "timed out" : "backend error", ret);
+	close(lock);
+	lc_conf_free(&conf);
+	return ret;
+}
+
+static const struct option conf_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "reapply", no_argument, NULL, 'r' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char fence_usage[] =
+"usage: layoutctl fence [--config FILE] CLIENT-ADDRESS SB-ID\n"
+"       nfsd-recall-failed CLIENT-ADDRESS SB-ID\n"
+"Cut the NFS client at CLIENT-ADDRESS off the block device SB-ID (as nfsd\n"
+"names it, e.g. pmem0) with the backend /etc/layoutctl.conf gives. Exits 0\n"
+"only when the client can no longer reach the device.\n";
+
+int cmd_fence(int argc, char **argv)
+{
+	const char *conf = lc_conf_default();
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+c:h", conf_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': conf = optarg; break;
+		case 'h': fputs(fence_usage, stdout); return LC_OK;
+		default: fputs(fence_usage, stderr); return LC_EUSAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs(fence_usage, stderr);
+		return LC_EUSAGE;
+	}
+	return lc_fence_main(conf, argv[optind], argv[optind + 1], false);
+}
+
+static const char unfence_usage[] =
+"usage: layoutctl unfence [--config FILE] CLIENT SB-ID\n"
+"Undo a fence: CLIENT is the client's name in the configuration or one of\n"
+"its addresses. The steps the fence took are undone in reverse order.\n";
+
+int cmd_unfence(int argc, char **argv)
+{
+	const char *path = lc_conf_default();
+	struct fence_job job = { 0 };
+	struct lc_client *client;
+	struct lc_conf conf;
+	struct lc_addr addr;
+	struct record r;
+	char dir[PATH_MAX], name[256], rec[PATH_MAX], *out = NULL;
+	int c, lock, ret;
+
+	while ((c = getopt_long(argc, argv, "+c:h", conf_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': fputs(unfence_usage, stdout); return LC_OK;
+		default: fputs(unfence_usage, stderr); return LC_EUSAGE;
+		}
+	}
+	if (argc - optind != 2) {
+		fputs(unfence_usage, stderr);
+		return LC_EUSAGE;
+	}
+	lc_log_open(true);
+	if (!lc_valid_sbid(argv[optind + 1])) {
+		lc_err("unfence: bad SB-ID");
+		return LC_EUSAGE;
+	}
+	if (lc_conf_load(path, &conf, true))
+		return LC_ECONF;
+	client = lc_conf_client_by_name(&conf, argv[optind]);
+	if (!client && lc_parse_addr(argv[optind], &addr) == 0)
+		client = lc_conf_client_by_addr(&conf, &addr);
+	if (!client) {
+		lc_err("unfence: no client \"%s\" in %s", argv[optind], path);
+		lc_conf_free(&conf);
+		return LC_ENOENT;
+	}
+	lock = state_lock(&conf, dir, sizeof(dir));
+	if (lock < 0) {
+		lc_conf_free(&conf);
+		return errno_code(lock);
+	}
+	record_name(name, sizeof(name), client->name, argv[optind + 1]);
+	snprintf(rec, sizeof(rec), "%s/%s", dir, name);
+	if (record_read(rec, &r)) {
+		lc_err("unfence: client %s is not fenced off %s", client->name,
+		       argv[optind + 1]);
+		close(lock);
+		lc_conf_free(&conf);
+		return LC_ENOENT;
+	}
+	job.conf = &conf;
+	job.client = client;
+	job.addr = r.address;
+	job.sb = lc_conf_sb(&conf, r.sb);
+	job.undo = r.undo;
+	job.nundo = r.nundo;
+	if (!job.sb) {
+		struct lc_sb fallback = { .id = r.sb, .timeout = conf.timeout };
+
+		for (int i = 0; i < r.nundo; i++)
+			if (!strcmp(r.undo[i], "command")) {
+				lc_err("unfence: [sb \"%s\"] with its command is gone from %s",
+				       r.sb, path);
+				record_free(&r);
+				close(lock);
+				lc_conf_free(&conf);
+				return LC_ECONF;
+			}
+		job.sb = &fallback;
+		ret = lc_run_limited(undo_steps, &job, conf.timeout, &out);
+	} else {
+		ret = lc_run_limited(undo_steps, &job, job.sb->timeout, &out);
+	}
+	if (ret == LC_OK) {
+		unlink(rec);
+		lc_notice("client %s unfenced from %s", client->name, r.sb);
+	} else {
+		/* Keep what is still undone. */
+		char *line, *save = NULL;
+
+		for (line = out ? strtok_r(out, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (strncmp(line, "done=", 5))
+				continue;
+			for (int i = 0; i < r.nundo; i++)
+				if (!strcmp(r.undo[i], line + 5)) {
+					free(r.undo[i]);
+					memmove(&r.undo[i], &r.undo[i + 1],
+						(r.nundo - i - 1) * sizeof(char *));
+					r.nundo--;
+					break;
+				}
+		}
+		record_write(dir, name, &r);
+		lc_err("unfence of client %s from %s FAILED (exit %d); record kept",
+		       client->name, r.sb, ret);
+	}
+	free(out);
+	record_free(&r);
+	close(lock);
+	lc_conf_free(&conf);
+	return ret;
+}
+
+static const char fenced_usage[] =
+"usage: layoutctl fenced [--config FILE] [--json] [--reapply]\n"
+"List the fences in force. --reapply cuts every recorded client off again,\n"
+"for boot, after the targets' configuration has been restored.\n";
+
+int cmd_fenced(int argc, char **argv)
+{
+	const char *path = lc_conf_default();
+	bool json = false, reapply = false;
+	struct json_object *arr = NULL;
+	struct dirent **ents = NULL;
+	struct lc_conf conf;
+	char dir[PATH_MAX];
+	int c, n, i, lock, ret = LC_OK;
+
+	while ((c = getopt_long(argc, argv, "+c:jrh", conf_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'j': json = true; break;
+		case 'r': reapply = true; break;
+		case 'h': fputs(fenced_usage, stdout); return LC_OK;
+		default: fputs(fenced_usage, stderr); return LC_EUSAGE;
+		}
+	}
+	if (argc != optind) {
+		fputs(fenced_usage, stderr);
+		return LC_EUSAGE;
+	}
+	if (reapply)
+		lc_log_open(true);
+	if (lc_conf_load(path, &conf, reapply))
+		return LC_ECONF;
+	snprintf(dir, sizeof(dir), "%s/fenced", conf.state_dir);
+	lock = -1;
+	if (reapply) {
+		lock = state_lock(&conf, dir, sizeof(dir));
+		if (lock < 0) {
+			lc_conf_free(&conf);
+			return errno_code(lock);
+		}
+	}
+	n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0) {
+		n = 0;
+		if (errno != ENOENT) {
+			lc_err("%s: %s", dir, strerror(errno));
+			ret = errno_code(errno);
+		}
+	}
+	if (json)
+		arr = json_object_new_array();
+	else if (!reapply)
+		printf("%-16s %-24s %-10s %-8s %-9s %s\n", "CLIENT", "ADDRESS", "SB-ID",
+		       "BACKEND", "COMPLETE", "SINCE");
+	for (i = 0; i < n; i++) {
+		char rec[PATH_MAX], when[32];
+		struct record r;
+		struct tm tm;
+		time_t t;
+
+		if (ents[i]->d_name[0] == '.' || !strchr(ents[i]->d_name, '@'))
+			continue;
+		snprintf(rec, sizeof(rec), "%s/%s", dir, ents[i]->d_name);
+		if (record_read(rec, &r))
+			continue;
+		t = r.time;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (reapply) {
+			struct lc_client *cl = lc_conf_client_by_name(&conf, r.client);
+			struct lc_sb *sb = lc_conf_sb(&conf, r.sb);
+			int one;
+
+			if (!cl || !sb) {
+				lc_err("reapply %s: client or sb no longer configured", ents[i]->d_name);
+				one = LC_ECONF;
+			} else {
+				one = fence_apply(&conf, cl, sb, r.address, dir);
+			}
+			if (one) {
+				lc_err("reapply of fence %s FAILED (exit %d)", ents[i]->d_name, one);
+				ret = one;
+			} else {
+				lc_notice("fence %s applied again", ents[i]->d_name);
+			}
+		} else if (json) {
+			struct json_object *o = json_object_new_object(), *u;
+
+			json_object_object_add(o, "client", json_object_new_string(r.client));
+			json_object_object_add(o, "address", json_object_new_string(r.address));
+			json_object_object_add(o, "sb_id", json_object_new_string(r.sb));
+			json_object_object_add(o, "backend", json_object_new_string(r.backend));
+			json_object_object_add(o, "complete", json_object_new_boolean(r.complete));
+			json_object_object_add(o, "since", json_object_new_string(when));
+			u = json_object_new_array();
+			for (int k = 0; k < r.nundo; k++)
+				json_object_array_add(u, json_object_new_string(r.undo[k]));
+			json_object_object_add(o, "steps", u);
+			json_object_array_add(arr, o);
+		} else {
+			printf("%-16s %-24s %-10s %-8s %-9s %s\n", r.client, r.address, r.sb,
+			       r.backend, r.complete ? "yes" : "NO", when);
+		}
+		record_free(&r);
+	}
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	if (json) {
+		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+	if (lock >= 0)
+		close(lock);
+	lc_conf_free(&conf);
+	return ret;
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layoutctl - list, recall and fence external references to the block
+ * layout of files: pNFS layouts, layout leases, DAX DMA references and
+ * long-term pins. See layoutctl(8).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lc.h"
+
+#ifndef LC_VERSION
+#define LC_VERSION "0"
+#endif
+
+static const char usage[] =
+"usage: layoutctl COMMAND [ARGS]\n"
+"\n"
+"  list    [PATH|MOUNTPOINT] [--json]    every external layout reference\n"
+"  recall  PATH [--range OFF:LEN] [--client ID] [--timeout S]\n"
+"  lease   PATH [--range OFF:LEN] -- CMD  hold a layout lease while CMD runs\n"
+"  watch   [PATH]                        follow break events\n"
+"  fence   CLIENT-ADDRESS SB-ID          cut a client off the shared storage\n"
+"  unfence CLIENT SB-ID                  undo a fence\n"
+"  fenced  [--json] [--reapply]          the fences in force\n"
+"  check-config [--config FILE]          parse the configuration and report\n"
+"  version\n"
+"\n"
+"\"layoutctl COMMAND --help\" describes each command. Invoked as\n"
+"nfsd-recall-failed, layoutctl is nfsd's fencing helper (layoutctl fence).\n"
+"Exit status: 0 done, 1 failed, 2 usage, 3 configuration, 4 timed out,\n"
+"5 not permitted, 6 no such client, file or target object, 7 (lease) the\n"
+"lease was broken and CMD stopped.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} cmds[] = {
+	{ "list", cmd_list },
+	{ "recall", cmd_recall },
+	{ "lease", cmd_lease },
+	{ "watch", cmd_watch },
+	{ "fence", cmd_fence },
+	{ "unfence", cmd_unfence },
+	{ "fenced", cmd_fenced },
+	{ "check-config", cmd_check_config },
+};
+
+/*
+ * nfsd starts its helper with no open files; make sure 0, 1 and 2 are
+ * open, so that nothing we open later is mistaken for stderr.
+ */
+static void std_fds(void)
+{
+	int fd;
+
+	do {
+		fd = open("/dev/null", O_RDWR);
+	} while (fd >= 0 && fd <= 2);
+	if (fd > 2)
+		close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	char *me = basename(argv[0]);
+	size_t i;
+
+	std_fds();
+	if (!strcmp(me, "nfsd-recall-failed")) {
+		lc_prog = "nfsd-recall-failed";
+		if (argc != 3) {
+			lc_log_open(true);
+			lc_err("usage: nfsd-recall-failed CLIENT-ADDRESS SB-ID; NOT fenced");
+			return LC_EUSAGE;
+		}
+		return lc_fence_main(lc_conf_default(), argv[1], argv[2], true);
+	}
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return LC_EUSAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return LC_OK;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("layoutctl %s\n", LC_VERSION);
+		return LC_OK;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "layoutctl: unknown command \"%s\"\n\n", argv[1]);
+	fputs(usage, stderr);
+	return LC_EUSAGE;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * layoutctl: list, recall and fence external references to a file's block
+ * layout (pNFS layouts, layout leases, DAX DMA references, long-term pins).
+ */
+#ifndef LAYOUTCTL_H
+#define LAYOUTCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Exit codes, documented in layoutctl(8). */
+enum {
+	LC_OK		= 0,	/* done */
+	LC_EFAIL	= 1,	/* the operation failed */
+	LC_EUSAGE	= 2,	/* bad command line or argument */
+	LC_ECONF	= 3,	/* bad or missing configuration */
+	LC_ETIMEDOUT	= 4,	/* a backend or a wait ran out of time */
+	LC_EPERM	= 5,	/* not permitted */
+	LC_ENOENT	= 6,	/* unknown client, file or target object */
+};
+
+#define LC_CONF_DEFAULT		"/etc/layoutctl.conf"
+#define LC_STATE_DEFAULT	"/var/lib/layoutctl"
+#define LC_TIMEOUT_DEFAULT	20
+#define LC_MAX_TIMEOUT		3600
+
+/* util.c */
+extern const char *lc_prog;
+void lc_log_open(bool to_syslog);
+void lc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lc_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void lc_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *lc_root(void);
+int lc_path(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int lc_parse_range(const char *s, uint64_t *off, uint64_t *len);
+int lc_parse_u32(const char *s, unsigned int min, unsigned int max,
+		 unsigned int *out);
+bool lc_valid_sbid(const char *s);
+bool lc_valid_name(const char *s, size_t max);
+bool lc_valid_nqn(const char *s);
+bool lc_valid_iqn(const char *s);
+
+struct lc_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	unsigned char a[16];	/* IPv4 addresses are stored v4-mapped */
+	char text[64];		/* canonical text */
+};
+int lc_parse_addr(const char *s, struct lc_addr *addr);
+bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b);
+
+char *lc_read_file(const char *path, size_t max);
+int lc_write_file(const char *path, const char *val);
+void lc_chomp(char *s);
+
+/* Runs fn(arg, fd) in a child with a time limit; fd is a pipe whose
+ * contents *out receives. Returns an LC_* code. */
+int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
+		   unsigned int timeout, char **out);
+int lc_exec_limited(char *const argv[], char *const envp[],
+		    unsigned int timeout);
+
+/* conf.c */
+enum lc_backend { LC_BACKEND_NONE, LC_BACKEND_NVMET, LC_BACKEND_ISCSI,
+		  LC_BACKEND_COMMAND };
+
+struct lc_subsys {		/* nvmet-subsystem = SB-ID NQN */
+	char *sbid;
+	char *nqn;
+};
+
+struct lc_client {
+	char *name;
+	struct lc_addr *addrs;
+	int naddrs;
+	char *nvme_host;	/* host NQN */
+	char *iscsi_initiator;	/* initiator IQN */
+	struct lc_subsys *subsys;
+	int nsubsys;
+};
+
+struct lc_sb {
+	char *id;
+	enum lc_backend backend;
+	char *iscsi_target;
+	unsigned int iscsi_tpg;
+	char *command;
+	unsigned int timeout;
+};
+
+struct lc_conf {
+	char *path;
+	char *state_dir;
+	unsigned int timeout;
+	struct lc_client *clients;
+	int nclients;
+	struct lc_sb *sbs;
+	int nsbs;
+};
+
+const char *lc_conf_default(void);
+int lc_conf_load(const char *path, struct lc_conf *conf, bool must_exist);
+void lc_conf_free(struct lc_conf *conf);
+struct lc_client *lc_conf_client_by_addr(struct lc_conf *conf,
+					 const struct lc_addr *addr);
+struct lc_client *lc_conf_client_by_name(struct lc_conf *conf,
+					 const char *name);
+struct lc_sb *lc_conf_sb(struct lc_conf *conf, const char *id);
+const char *lc_backend_name(enum lc_backend b);
+
+/* Subcommands. */
+int cmd_list(int argc, char **argv);
+int cmd_recall(int argc, char **argv);
+int cmd_lease(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_fence(int argc, char **argv);
+int cmd_unfence(int argc, char **argv);
+int cmd_fenced(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int lc_fence_main(const char *conf_path, const char *addr, const char *sbid,
+		  bool as_helper);
+
+#endif

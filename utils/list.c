@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layoutctl list: every external reference to files' block layouts.
+ *
+ *   pNFS layouts     /proc/fs/nfsd/clients/N/{info,states}: client, file,
+ *                    and with nfsd-ext's states format each segment's
+ *                    iomode and range, the range under recall and the age
+ *   layout leases    /proc/locks: LAYOUT lines (userspace layout leases and
+ *                    nfsd's own), LEASE and DELEG lines for comparison
+ *   DAX DMA, pins    /proc/fs/xfs/layout_refs where the kernel has it
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <ndctl/libndctl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "lc.h"
+
+struct filter {
+	bool any;
+	bool by_ino;		/* a file; otherwise a whole filesystem */
+	unsigned int maj, min;
+	unsigned long ino;
+};
+
+static bool match(const struct filter *f, unsigned int maj, unsigned int min,
+		  unsigned long ino)
+{
+	if (f->any)
+		return true;
+	return maj == f->maj && min == f->min && (!f->by_ino || ino == f->ino);
+}
+
+/* The value of "key: " in a line of nfsd's info file, unquoted. */
+static bool info_value(const char *text, const char *key, char *out, size_t len)
+{
+	const char *p = text;
+	size_t kl = strlen(key);
+
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == ':' && p[kl + 1] == ' ') {
+			const char *v = p + kl + 2, *e = strchr(v, '\n');
+			size_t n = e ? (size_t)(e - v) : strlen(v);
+
+			if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+				v++;
+				n -= 2;
+			}
+			if (n >= len)
+				n = len - 1;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return true;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return false;
+}
+
+/* In a flow mapping "{ type: layout, superblock: "fd:10:1234", ... }",
+ * the text after "key: " up to the next ", " or " }" (or the whole [...]). */
+static bool flow_value(const char *line, const char *key, char *out, size_t len)
+{
+	char pat[64];
+	const char *v, *e;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), " %s: ", key);
+	v = strstr(line, pat);
+	if (!v)
+		return false;
+	v += strlen(pat);
+	if (*v == '[')
+		e = strchr(v, ']') ? strchr(v, ']') + 1 : v + strlen(v);
+	else if (*v == '"')
+		e = strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v);
+	else
+		e = v + strcspn(v, ", }");
+	n = e - v;
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return true;
+}
+
+static uint64_t parse_len(const char *s)
+{
+	return !strcmp(s, "eof") || !strcmp(s, "end") ? UINT64_MAX : strtoull(s, NULL, 0);
+}
+
+static void range_text(char *buf, size_t len, uint64_t off, uint64_t l)
+{
+	if (l == UINT64_MAX)
+		snprintf(buf, len, "%llu:end", (unsigned long long)off);
+	else
+		snprintf(buf, len, "%llu:%llu", (unsigned long long)off,
+			 (unsigned long long)l);
+}
+
+/* "[ rw:0:8388608, read:16777216:eof ]" or "[ 0:1048576 ]" */
+static struct json_object *parse_ranges(const char *s, bool iomode, char *text,
+					size_t tlen)
+{
+	struct json_object *arr = json_object_new_array();
+	char buf[1024], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	text[0] = '\0';
+	for (tok = strtok_r(buf, "[], ", &save); tok; tok = strtok_r(NULL, "[], ", &save)) {
+		char *f[3] = { NULL }, *p = tok, r[64];
+		int n = 0;
+		struct json_object *o;
+		uint64_t off, l;
+
+		while (n < 3 && p) {
+			f[n++] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n != (iomode ? 3 : 2))
+			continue;
+		o = json_object_new_object();
+		if (iomode)
+			json_object_object_add(o, "iomode", json_object_new_string(f[0]));
+		off = strtoull(f[iomode], NULL, 0);
+		l = parse_len(f[iomode + 1]);
+		json_object_object_add(o, "offset", json_object_new_uint64(off));
+		json_object_object_add(o, "length", l == UINT64_MAX ?
+				       json_object_new_string("end") : json_object_new_uint64(l));
+		json_object_array_add(arr, o);
+		range_text(r, sizeof(r), off, l);
+		snprintf(text + strlen(text), tlen - strlen(text), "%s%s%s%s",
+			 *text ? " " : "", iomode ? f[0] : "", iomode ? " " : "", r);
+	}
+	return arr;
+}
+
+static int list_nfsd(const struct filter *flt, struct json_object *refs, bool *seen)
+{
+	char dir[PATH_MAX], p[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	lc_path(dir, sizeof(dir), "/proc/fs/nfsd/clients");
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	*seen = true;
+	while ((de = readdir(d))) {
+		char *info, *states, *line, *save = NULL;
+		char id[32] = "", addr[80] = "", name[256] = "", status[32] = "";
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name);
+		info = lc_read_file(p, 1 << 16);
+		if (!info)
+			continue;
+		info_value(info, "clientid", id, sizeof(id));
+		info_value(info, "address", addr, sizeof(addr));
+		info_value(info, "name", name, sizeof(name));
+		info_value(info, "status", status, sizeof(status));
+		free(info);
+		snprintf(p, sizeof(p), "%s/%s/states", dir, de->d_name);
+		states = lc_read_file(p, 1 << 24);
+		if (!states)
+			continue;
+		for (line = strtok_r(states, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char sb[64] = "", fname[PATH_MAX] = "", v[1024], text[1024];
+			struct json_object *o, *c, *f;
+			unsigned int maj, min;
+			unsigned long ino;
+
+			if (!strstr(line, "type: layout"))
+				continue;
+			if (!flow_value(line, "superblock", sb, sizeof(sb)) ||
+			    sscanf(sb, "%x:%x:%lu", &maj, &min, &ino) != 3 ||
+			    !match(flt, maj, min, ino))
+				continue;
+			flow_value(line, "filename", fname, sizeof(fname));
+			o = json_object_new_object();
+			json_object_object_add(o, "kind", json_object_new_string("pnfs-layout"));
+			f = json_object_new_object();
+			snprintf(v, sizeof(v), "%02x:%02x", maj, min);
+			json_object_object_add(f, "dev", json_object_new_string(v));
+			json_object_object_add(f, "ino", json_object_new_uint64(ino));
+			json_object_object_add(f, "name", json_object_new_string(fname));
+			json_object_object_add(o, "file", f);
+			c = json_object_new_object();
+			json_object_object_add(c, "nfsd_id", json_object_new_int(atoi(de->d_name)));
+			json_object_object_add(c, "clientid", json_object_new_string(id));
+			json_object_object_add(c, "address", json_object_new_string(addr));
+			json_object_object_add(c, "name", json_object_new_string(name));
+			json_object_object_add(c, "status", json_object_new_string(status));
+			json_object_object_add(o, "client", c);
+			if (line[0] == '-' && line[1] == ' ') {
+				char st[64];
+
+				snprintf(st, sizeof(st), "%.*s", (int)strcspn(line + 2, ":"), line + 2);
+				json_object_object_add(o, "stateid", json_object_new_string(st));
+			}
+			if (flow_value(line, "layout", v, sizeof(v)))
+				json_object_object_add(o, "layout_type", json_object_new_string(v));
+			if (flow_value(line, "segments", v, sizeof(v))) {
+				json_object_object_add(o, "segments",
+						       parse_ranges(v, true, text, sizeof(text)));
+				json_object_object_add(o, "ranges_text", json_object_new_string(text));
+			}
+			if (flow_value(line, "recall", v, sizeof(v))) {
+				json_object_object_add(o, "recall",
+						       parse_ranges(v, false, text, sizeof(text)));
+				json_object_object_add(o, "recall_text", json_object_new_string(text));
+			}
+			if (flow_value(line, "age", v, sizeof(v)))
+				json_object_object_add(o, "age", json_object_new_uint64(strtoull(v, NULL, 10)));
+			json_object_array_add(refs, o);
+		}
+		free(states);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void pid_comm(int pid, char *buf, size_t len)
+{
+	char p[PATH_MAX], *s;
+
+	buf[0] = '\0';
+	lc_path(p, sizeof(p), "/proc/%d/comm", pid);
+	s = lc_read_file(p, 4096);
+	if (!s)
+		return;
+	lc_chomp(s);
+	snprintf(buf, len, "%s", s);
+	free(s);
+}
+
+/* /proc/locks: "1: LAYOUT ACTIVE READ 1234 fd:10:5678 0 EOF" */
+static int list_locks(const struct filter *flt, struct json_object *refs, bool *seen)
+{
+	char p[PATH_MAX], *text, *line, *save = NULL;
+
+	lc_path(p, sizeof(p), "/proc/locks");
+	text = lc_read_file(p, 1 << 24);
+	if (!text)
+		return 0;
+	*seen = true;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char kind[16], state[16], type[16], dev[64], start[32], end[32], comm[64];
+		unsigned int maj, min;
+		unsigned long ino;
+		struct json_object *o, *f, *h;
+		uint64_t off, len;
+		int pid;
+
+		if (strstr(line, "->"))
+			continue;	/* a waiter, not a holder */
+		if (sscanf(line, "%*s %15s %15s %15s %d %63s %31s %31s", kind, state, type,
+			   &pid, dev, start, end) != 7)
+			continue;
+		if (strcmp(kind, "LAYOUT") && strcmp(kind, "LEASE") && strcmp(kind, "DELEG"))
+			continue;
+		if (sscanf(dev, "%x:%x:%lu", &maj, &min, &ino) != 3 || !match(flt, maj, min, ino))
+			continue;
+		off = strtoull(start, NULL, 10);
+		len = !strcmp(end, "EOF") ? UINT64_MAX : strtoull(end, NULL, 10) - off + 1;
+		o = json_object_new_object();
+		json_object_object_add(o, "kind", json_object_new_string(
+			!strcmp(kind, "LAYOUT") ? "layout-lease" :
+			!strcmp(kind, "DELEG") ? "delegation" : "lease"));
+		f = json_object_new_object();
+		snprintf(p, sizeof(p), "%02x:%02x", maj, min);
+		json_object_object_add(f, "dev", json_object_new_string(p));
+		json_object_object_add(f, "ino", json_object_new_uint64(ino));
+		json_object_object_add(o, "file", f);
+		h = json_object_new_object();
+		json_object_object_add(h, "pid", json_object_new_int(pid));
+		pid_comm(pid, comm, sizeof(comm));
+		json_object_object_add(h, "command", json_object_new_string(comm));
+		json_object_object_add(o, "holder", h);
+		json_object_object_add(o, "type", json_object_new_string(type));
+		json_object_object_add(o, "state", json_object_new_string(state));
+		json_object_object_add(o, "offset", json_object_new_uint64(off));
+		json_object_object_add(o, "length", len == UINT64_MAX ?
+				       json_object_new_string("end") : json_object_new_uint64(len));
+		json_object_array_add(refs, o);
+	}
+	free(text);
+	return 0;
+}
+
+/*
+ * DAX DMA references and long-term pins:
+ * "dax-dma|pin DEV INO OFFSET LENGTH PID COMM" per line.
+ */
+static int list_xfs_refs(const struct filter *flt, struct json_object *refs, bool *seen)
+{
+	char p[PATH_MAX], *text, *line, *save = NULL;
+
+	lc_path(p, sizeof(p), "/proc/fs/xfs/layout_refs");
+	text = lc_read_file(p, 1 << 24);
+	if (!text)
+		return 0;
+	*seen = true;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char kind[16], dev[32], comm[64] = "";
+		unsigned long long off, len;
+		unsigned int maj, min;
+		unsigned long ino;
+		struct json_object *o, *f;
+		int pid = 0;
+
+		if (sscanf(line, "%15s %31s %lu %llu %llu %d %63s", kind, dev, &ino, &off,
+			   &len, &pid, comm) < 5)
+			continue;
+		if (sscanf(dev, "%x:%x", &maj, &min) != 2 || !match(flt, maj, min, ino))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "kind", json_object_new_string(kind));
+		f = json_object_new_object();
+		json_object_object_add(f, "dev", json_object_new_string(dev));
+		json_object_object_add(f, "ino", json_object_new_uint64(ino));
+		json_object_object_add(o, "file", f);
+		json_object_object_add(o, "offset", json_object_new_uint64(off));
+		json_object_object_add(o, "length", json_object_new_uint64(len));
+		if (pid) {
+			struct json_object *h = json_object_new_object();
+
+			json_object_object_add(h, "pid", json_object_new_int(pid));
+			json_object_object_add(h, "command", json_object_new_string(comm));
+			json_object_object_add(o, "holder", h);
+		}
+		json_object_array_add(refs, o);
+	}
+	free(text);
+	return 0;
+}
+
+/* The pmem namespace behind a block device, through libndctl. */
+static struct json_object *device_info(unsigned int maj, unsigned int min)
+{
+	struct json_object *o = json_object_new_object();
+	struct ndctl_ctx *ctx;
+	struct ndctl_bus *bus;
+	char p[PATH_MAX], link[PATH_MAX], *name;
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "%s/sys/dev/block/%u:%u", lc_root(), maj, min);
+	n = readlink(p, link, sizeof(link) - 1);
+	if (n < 0)
+		return o;
+	link[n] = '\0';
+	name = strrchr(link, '/') ? strrchr(link, '/') + 1 : link;
+	json_object_object_add(o, "block_device", json_object_new_string(name));
+	if (*lc_root() || ndctl_new(&ctx))
+		return o;
+	ndctl_bus_foreach(ctx, bus) {
+		struct ndctl_region *region;
+
+		ndctl_region_foreach(bus, region) {
+			struct ndctl_namespace *ndns;
+
+			ndctl_namespace_foreach(region, ndns) {
+				const char *bdev = ndctl_namespace_get_block_device(ndns);
+				enum ndctl_namespace_mode mode;
+				const char *m;
+
+				if (!bdev || strcmp(bdev, name))
+					continue;
+				mode = ndctl_namespace_get_mode(ndns);
+				m = mode == NDCTL_NS_MODE_FSDAX ? "fsdax" :
+				    mode == NDCTL_NS_MODE_DEVDAX ? "devdax" :
+				    mode == NDCTL_NS_MODE_RAW ? "raw" :
+				    mode == NDCTL_NS_MODE_SECTOR ? "sector" : "unknown";
+				json_object_object_add(o, "namespace", json_object_new_string(
+					ndctl_namespace_get_devname(ndns)));
+				json_object_object_add(o, "mode", json_object_new_string(m));
+			}
+		}
+	}
+	ndctl_unref(ctx);
+	return o;
+}
+
+static const char list_usage[] =
+"usage: layoutctl list [PATH|MOUNTPOINT] [--json]\n"
+"Every external reference to the block layout of PATH (a file), of the files\n"
+"of MOUNTPOINT (a directory: its whole filesystem), or of every file: pNFS\n"
+"layouts by client, layout leases, delegations and leases, DAX DMA references\n"
+"and long-term pins, with their byte ranges.\n";
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+static void print_table(struct json_object *refs, const char *path)
+{
+	size_t i, n = json_object_array_length(refs);
+
+	printf("%-12s %-22s %-32s %-28s %s\n", "KIND", "FILE", "HOLDER", "RANGE", "STATE");
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(refs, i), *f, *h, *c;
+		const char *kind = jstr(o, "kind");
+		char file[PATH_MAX], holder[128], range[512], state[256];
+
+		json_object_object_get_ex(o, "file", &f);
+		if (path)
+			snprintf(file, sizeof(file), "%s", path);
+		else if (*jstr(f, "name"))
+			snprintf(file, sizeof(file), "%s:%s (%s)", jstr(f, "dev"),
+				 jstr(f, "ino"), jstr(f, "name"));
+		else
+			snprintf(file, sizeof(file), "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
+		state[0] = '\0';
+		if (json_object_object_get_ex(o, "client", &c)) {
+			snprintf(holder, sizeof(holder), "%s %s", jstr(c, "address"),
+				 jstr(c, "clientid"));
+			snprintf(range, sizeof(range), "%s", *jstr(o, "ranges_text") ?
+				 jstr(o, "ranges_text") : "(whole file)");
+			snprintf(state, sizeof(state), "%s%s%s%s%s", jstr(c, "status"),
+				 *jstr(o, "recall_text") ? ", recalling " : "",
+				 jstr(o, "recall_text"),
+				 *jstr(o, "age") ? ", age " : "", jstr(o, "age"));
+		} else {
+			uint64_t off = 0, len = 0;
+			struct json_object *v;
+
+			if (json_object_object_get_ex(o, "holder", &h))
+				snprintf(holder, sizeof(holder), "pid %s %s", jstr(h, "pid"),
+					 jstr(h, "command"));
+			else
+				snprintf(holder, sizeof(holder), "-");
+			if (json_object_object_get_ex(o, "offset", &v))
+				off = json_object_get_uint64(v);
+			if (json_object_object_get_ex(o, "length", &v))
+				len = json_object_get_type(v) == json_type_string ? UINT64_MAX :
+				      json_object_get_uint64(v);
+			range_text(range, sizeof(range), off, len);
+			snprintf(state, sizeof(state), "%s%s%s", jstr(o, "state"),
+				 *jstr(o, "type") ? " " : "", jstr(o, "type"));
+		}
+		printf("%-12s %-22s %-32s %-28s %s\n", kind, file, holder, range, state);
+	}
+	if (!n)
+		printf("(no external layout references)\n");
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *top, *refs, *src, *dev = NULL;
+	struct filter flt = { .any = true };
+	bool json = false, s_nfsd = false, s_locks = false, s_xfs = false;
+	const char *path = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': fputs(list_usage, stdout); return LC_OK;
+		default: fputs(list_usage, stderr); return LC_EUSAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		fputs(list_usage, stderr);
+		return LC_EUSAGE;
+	}
+	if (argc - optind == 1) {
+		struct stat st;
+
+		path = argv[optind];
+		if (stat(path, &st)) {
+			lc_err("%s: %s", path, strerror(errno));
+			return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			lc_err("%s: not a regular file or a directory", path);
+			return LC_EUSAGE;
+		}
+		flt.any = false;
+		flt.by_ino = S_ISREG(st.st_mode);
+		flt.maj = major(st.st_dev);
+		flt.min = minor(st.st_dev);
+		flt.ino = st.st_ino;
+		dev = device_info(flt.maj, flt.min);
+	}
+	refs = json_object_new_array();
+	list_nfsd(&flt, refs, &s_nfsd);
+	list_locks(&flt, refs, &s_locks);
+	list_xfs_refs(&flt, refs, &s_xfs);
+	if (json) {
+		top = json_object_new_object();
+		if (path)
+			json_object_object_add(top, "path", json_object_new_string(path));
+		if (dev)
+			json_object_object_add(top, "device", json_object_get(dev));
+		src = json_object_new_object();
+		json_object_object_add(src, "nfsd", json_object_new_boolean(s_nfsd));
+		json_object_object_add(src, "locks", json_object_new_boolean(s_locks));
+		json_object_object_add(src, "xfs_layout_refs", json_object_new_boolean(s_xfs));
+		json_object_object_add(top, "sources", src);
+		json_object_object_add(top, "references", refs);
+		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(top);
+	} else {
+		if (dev && *jstr(dev, "block_device"))
+			printf("device %s%s%s%s%s\n", jstr(dev, "block_device"),
+			       *jstr(dev, "namespace") ? ": " : "", jstr(dev, "namespace"),
+			       *jstr(dev, "mode") ? " mode " : "", jstr(dev, "mode"));
+		print_table(refs, flt.by_ino ? path : NULL);
+		if (!s_xfs)
+			printf("(DAX DMA references and pins: not reported by this kernel)\n");
+		json_object_put(refs);
+	}
+	if (dev) {
+		if (*jstr(dev, "mode") && strcmp(jstr(dev, "mode"), "fsdax"))
+			lc_err("warning: %s is in %s mode, not fsdax: no DAX", jstr(dev,
+			       "block_device"), jstr(dev, "mode"));
+		json_object_put(dev);
+	}
+	return LC_OK;
+}

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * layoutctl: logging, strict argument parsing, files, and running work in
+ * a child process with a time limit.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lc.h"
+
+const char *lc_prog = "layoutctl";
+static bool lc_syslog;
+
+void lc_log_open(bool to_syslog)
+{
+	lc_syslog = to_syslog;
+	if (to_syslog)
+		openlog("layoutctl", LOG_PID, LOG_DAEMON);
+}
+
+static void lc_vlog(int prio, const char *fmt, va_list ap)
+{
+	va_list ap2;
+
+	va_copy(ap2, ap);
+	if (lc_syslog)
+		vsyslog(prio, fmt, ap2);
+	va_end(ap2);
+	fprintf(stderr, "%s: ", lc_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void lc_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lc_vlog(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+void lc_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lc_vlog(LOG_NOTICE, fmt, ap);
+	va_end(ap);
+}
+
+void lc_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	lc_vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * LAYOUTCTL_ROOT prefixes every system path (/proc, /sys, configfs, the
+ * state directory's default), so that the test suite can run layoutctl
+ * against fake trees. Unset in normal use.
+ */
+const char *lc_root(void)
+{
+	const char *r = getenv("LAYOUTCTL_ROOT");
+
+	return r ? r : "";
+}
+
+int lc_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+	int m;
+
+	n = snprintf(buf, len, "%s", lc_root());
+	if (n >= len)
+		return -ENAMETOOLONG;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)m >= len - n)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Unsigned decimal or 0x hex, with an optional binary suffix (k, m, g, t).
+ * No sign, no blanks, no overflow. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	int base = 10, digits = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; *s; s++) {
+		int d;
+
+		if (isdigit((unsigned char)*s))
+			d = *s - '0';
+		else if (base == 16 && isxdigit((unsigned char)*s))
+			d = tolower((unsigned char)*s) - 'a' + 10;
+		else
+			break;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+		digits++;
+	}
+	if (!digits)
+		return -EINVAL;
+	if (*s && base == 10) {
+		switch (tolower((unsigned char)*s)) {
+		case 'k': mult = 1ULL << 10; break;
+		case 'm': mult = 1ULL << 20; break;
+		case 'g': mult = 1ULL << 30; break;
+		case 't': mult = 1ULL << 40; break;
+		default: return -EINVAL;
+		}
+		s++;
+	}
+	if (*s)
+		return -EINVAL;
+	if (v > UINT64_MAX / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+/*
+ * OFF:LEN, both sizes as above; LEN may be "end" for the rest of the file
+ * (returned as UINT64_MAX, NFS4_MAX_UINT64 on the wire). Offsets and ends
+ * must fit a file offset (loff_t).
+ */
+int lc_parse_range(const char *s, uint64_t *off, uint64_t *len)
+{
+	const char *colon = strchr(s, ':');
+	char head[32];
+	int err;
+
+	if (!colon || colon == s || (size_t)(colon - s) >= sizeof(head))
+		return -EINVAL;
+	memcpy(head, s, colon - s);
+	head[colon - s] = '\0';
+	err = parse_size(head, off);
+	if (err)
+		return err;
+	if (*off > (uint64_t)LLONG_MAX)
+		return -ERANGE;
+	if (!strcmp(colon + 1, "end")) {
+		*len = UINT64_MAX;
+		return 0;
+	}
+	err = parse_size(colon + 1, len);
+	if (err)
+		return err;
+	if (*len == 0)
+		return -EINVAL;
+	if (*len > (uint64_t)LLONG_MAX - *off + 1)
+		return -ERANGE;
+	return 0;
+}
+
+int lc_parse_u32(const char *s, unsigned int min, unsigned int max,
+		 unsigned int *out)
+{
+	uint64_t v;
+	const char *p;
+
+	for (p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+	if (parse_size(s, &v))
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static bool all_of(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return false;
+	return true;
+}
+
+/*
+ * The superblock id nfsd passes: the exported block device's name as
+ * s_id holds it (pmem0, dm-3, nvme0n1p2, cciss!c0d0). At most 31
+ * characters, starting with a letter or digit; never a path.
+ */
+bool lc_valid_sbid(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 31 && isalnum((unsigned char)s[0]) &&
+	       all_of(s, "._!-") && !strstr(s, "..");
+}
+
+bool lc_valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= max && isalnum((unsigned char)s[0]) &&
+	       all_of(s, "._-");
+}
+
+/* NVMe Qualified Name: "nqn." and at most 223 bytes (NVMe base spec). */
+bool lc_valid_nqn(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 4 && n <= 223 && !strncmp(s, "nqn.", 4) && all_of(s, ".:_-");
+}
+
+/* iSCSI name: iqn., eui. or naa. form, at most 223 bytes (RFC 3720). */
+bool lc_valid_iqn(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 4 && n <= 223 &&
+	       (!strncmp(s, "iqn.", 4) || !strncmp(s, "eui.", 4) ||
+		!strncmp(s, "naa.", 4)) && all_of(s, ".:-");
+}
+
+/*
+ * A client address as nfsd prints it (rpc_ntop): dotted IPv4, or IPv6
+ * with an optional %scope. IPv4-mapped IPv6 addresses equal their IPv4
+ * form. No ports, brackets, names or blanks.
+ */
+int lc_parse_addr(const char *s, struct lc_addr *addr)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	const char *pct;
+	size_t n = strlen(s);
+
+	memset(addr, 0, sizeof(*addr));
+	if (n == 0 || n >= sizeof(buf) + 16)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, addr->a + 12) == 1) {
+		addr->family = AF_INET;
+		addr->a[10] = addr->a[11] = 0xff;
+		inet_ntop(AF_INET, addr->a + 12, addr->text, sizeof(addr->text));
+		return 0;
+	}
+	pct = strchr(s, '%');
+	if (pct) {
+		if (!lc_valid_name(pct + 1, 15) || (size_t)(pct - s) >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, s, pct - s);
+		buf[pct - s] = '\0';
+	} else {
+		if (n >= sizeof(buf))
+			return -EINVAL;
+		strcpy(buf, s);
+	}
+	if (inet_pton(AF_INET6, buf, addr->a) != 1)
+		return -EINVAL;
+	if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)addr->a)) {
+		addr->family = AF_INET;
+		inet_ntop(AF_INET, addr->a + 12, addr->text, sizeof(addr->text));
+		return 0;
+	}
+	addr->family = AF_INET6;
+	inet_ntop(AF_INET6, addr->a, addr->text, sizeof(addr->text));
+	if (pct)
+		snprintf(addr->text + strlen(addr->text),
+			 sizeof(addr->text) - strlen(addr->text), "%s", pct);
+	return 0;
+}
+
+bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b)
+{
+	return a->family == b->family && !memcmp(a->a, b->a, sizeof(a->a));
+}
+
+/* The whole of a small file, NUL-terminated; NULL with errno set. */
+char *lc_read_file(const char *path, size_t max)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap + 1);
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap *= 2;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				goto fail;
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+fail:
+	close(fd);
+	free(buf);
+	return NULL;
+}
+
+/* One write of val to a sysfs or configfs attribute; 0 or -errno. */
+int lc_write_file(const char *path, const char *val)
+{
+	size_t n = strlen(val);
+	int fd, err = 0;
+	ssize_t w;
+
+	/* Attributes exist in configfs and sysfs; a fake tree creates them. */
+	fd = open(path, O_WRONLY | O_CLOEXEC | (*lc_root() ? O_CREAT | O_TRUNC : 0), 0644);
+	if (fd < 0)
+		return -errno;
+	w = write(fd, val, n);
+	if (w < 0)
+		err = -errno;
+	else if ((size_t)w != n)
+		err = -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+void lc_chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int pidfd_open_(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+/*
+ * Runs fn in a child process and waits at most timeout seconds for it.
+ * Whatever the child writes to its fd is collected into *out (may be
+ * NULL). The child's exit status is returned as it is (fn returns an
+ * LC_* code); a child killed by a signal gives LC_EFAIL, one that is
+ * still running at the deadline is sent SIGKILL and gives LC_ETIMEDOUT.
+ * A child stuck in the kernel may outlive the kill: we do not wait for it.
+ */
+int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
+		   unsigned int timeout, char **out)
+{
+	int pipefd[2], pidfd, status, ret;
+	size_t len = 0, cap = 1024;
+	char *buf = NULL;
+	bool eof = false, exited = false;
+	int64_t deadline = now_ms() + timeout * 1000LL;
+	pid_t pid;
+
+	if (out) {
+		*out = NULL;
+		buf = malloc(cap);
+		if (!buf)
+			return LC_EFAIL;
+		buf[0] = '\0';
+	}
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		free(buf);
+		return LC_EFAIL;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		free(buf);
+		return LC_EFAIL;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		signal(SIGPIPE, SIG_DFL);
+		_exit(fn(arg, pipefd[1]));
+	}
+	close(pipefd[1]);
+	pidfd = pidfd_open_(pid);
+	if (pidfd < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(pipefd[0]);
+		free(buf);
+		return LC_EFAIL;
+	}
+	while (!exited || !eof) {
+		struct pollfd p[2] = {
+			{ .fd = eof ? -1 : pipefd[0], .events = POLLIN },
+			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
+		};
+		int64_t left = deadline - now_ms();
+		int n;
+
+		if (left <= 0)
+			break;
+		n = poll(p, 2, left > INT_MAX ? INT_MAX : (int)left);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0)
+			continue;
+		if (p[0].revents) {
+			char chunk[512];
+			ssize_t r = read(pipefd[0], chunk, sizeof(chunk));
+
+			if (r <= 0) {
+				eof = true;
+			} else if (buf) {
+				if (len + r + 1 > cap) {
+					char *nb;
+
+					cap = (len + r + 1) * 2;
+					nb = realloc(buf, cap);
+					if (!nb) {
+						eof = true;
+						continue;
+					}
+					buf = nb;
+				}
+				memcpy(buf + len, chunk, r);
+				len += r;
+				buf[len] = '\0';
+			}
+		}
+		if (p[1].revents)
+			exited = true;
+	}
+	close(pipefd[0]);
+	if (!exited || !eof) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+		kill(pid, SIGKILL);
+		/* Reap it if it dies at once; a task in D state is left. */
+		if (poll(&p, 1, 1000) == 1)
+			waitpid(pid, NULL, 0);
+		close(pidfd);
+		if (out)
+			*out = buf;
+		else
+			free(buf);
+		return LC_ETIMEDOUT;
+	}
+	close(pidfd);
+	if (waitpid(pid, &status, 0) < 0)
+		ret = LC_EFAIL;
+	else if (WIFEXITED(status))
+		ret = WEXITSTATUS(status);
+	else
+		ret = LC_EFAIL;
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return ret;
+}
+
+struct exec_args {
+	char *const *argv;
+	char *const *envp;
+};
+
+static int exec_child(void *arg, int fd)
+{
+	struct exec_args *a = arg;
+	int devnull = open("/dev/null", O_RDONLY);
+
+	if (devnull >= 0)
+		dup2(devnull, STDIN_FILENO);
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	close(fd);
+	execve(a->argv[0], a->argv, a->envp);
+	fprintf(stderr, "%s: cannot run %s: %s\n", lc_prog, a->argv[0],
+		strerror(errno));
+	return 127;
+}
+
+/* Runs argv (argv[0] an absolute path, no shell) with envp and a time
+ * limit. Returns LC_OK if it exited 0, LC_ETIMEDOUT, or LC_EFAIL. */
+int lc_exec_limited(char *const argv[], char *const envp[],
+		    unsigned int timeout)
+{
+	struct exec_args a = { argv, envp };
+	int ret = lc_run_limited(exec_child, &a, timeout, NULL);
+
+	if (ret == LC_OK || ret == LC_ETIMEDOUT)
+		return ret;
+	return LC_EFAIL;
+}
