@@ -228,6 +228,8 @@ static int list_nfsd(const struct filter *flt, struct json_object *refs, bool *s
 						       parse_ranges(v, false, text, sizeof(text)));
 				json_object_object_add(o, "recall_text", json_object_new_string(text));
 			}
+			if (strstr(line, ", fence-failed"))
+				json_object_object_add(o, "fence_failed", json_object_new_boolean(1));
 			if (flow_value(line, "age", v, sizeof(v)))
 				json_object_object_add(o, "age", json_object_new_uint64(strtoull(v, NULL, 10)));
 			json_object_array_add(refs, o);
@@ -437,9 +439,11 @@ static void print_table(struct json_object *refs, const char *path)
 				 jstr(c, "clientid"));
 			snprintf(range, sizeof(range), "%s", *jstr(o, "ranges_text") ?
 				 jstr(o, "ranges_text") : "(whole file)");
-			snprintf(state, sizeof(state), "%s%s%s%s%s", jstr(c, "status"),
+			snprintf(state, sizeof(state), "%s%s%s%s%s%s", jstr(c, "status"),
 				 *jstr(o, "recall_text") ? ", recalling " : "",
 				 jstr(o, "recall_text"),
+				 json_object_object_get_ex(o, "fence_failed", &h) ?
+				 ", FENCE FAILED" : "",
 				 *jstr(o, "age") ? ", age " : "", jstr(o, "age"));
 		} else {
 			uint64_t off = 0, len = 0;

@@ -65,6 +65,32 @@ vm_start() {
 
 vm_alive() { kill -0 "$(cat "$LB_RUN/$1.pid" 2>/dev/null)" 2>/dev/null; }
 
+# vm_monitor NAME COMMAND: one qemu monitor command ("stop", "cont", "info
+# status"); prints the monitor's answer. Bounded to 10 s.
+vm_monitor() {
+	python3 - "$LB_RUN/$1.mon" "$2" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+buf = b""
+while b"(qemu)" not in buf:
+    buf += s.recv(4096)
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while buf.count(b"(qemu)") < 1:
+    buf += s.recv(4096)
+out = buf.decode(errors="replace").replace("\r", "")
+lines = [l for l in out.split("\n") if l and "(qemu)" not in l and sys.argv[2] not in l]
+print("\n".join(lines))
+PY
+}
+
+# vm_freeze NAME / vm_thaw NAME: stop and resume a VM's CPUs, as a client
+# that hangs would; the guest sees time jump when it resumes.
+vm_freeze() { vm_monitor "$1" stop > /dev/null && vm_monitor "$1" "info status" | grep -q paused; }
+vm_thaw() { vm_monitor "$1" cont > /dev/null && vm_monitor "$1" "info status" | grep -q running; }
+
 # vm_wait_up NAME TIMEOUT: until the agent answers, the VM dies, or timeout.
 vm_wait_up() {
 	local name=$1 timeout=$2
