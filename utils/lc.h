@@ -111,6 +111,16 @@ struct lc_client *lc_conf_client_by_name(struct lc_conf *conf,
 struct lc_sb *lc_conf_sb(struct lc_conf *conf, const char *id);
 const char *lc_backend_name(enum lc_backend b);
 
+/* list.c */
+struct filter {
+	bool any;
+	bool by_ino;		/* a file; otherwise a whole filesystem */
+	unsigned int maj, min;
+	unsigned long ino;
+};
+struct json_object;
+int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen);
+
 /* Subcommands. */
 int cmd_list(int argc, char **argv);
 int cmd_recall(int argc, char **argv);

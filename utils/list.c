@@ -24,13 +24,6 @@
 
 #include "lc.h"
 
-struct filter {
-	bool any;
-	bool by_ino;		/* a file; otherwise a whole filesystem */
-	unsigned int maj, min;
-	unsigned long ino;
-};
-
 static bool match(const struct filter *f, unsigned int maj, unsigned int min,
 		  unsigned long ino)
 {
@@ -151,7 +144,7 @@ static struct json_object *parse_ranges(const char *s, bool iomode, char *text,
 	return arr;
 }
 
-static int list_nfsd(const struct filter *flt, struct json_object *refs, bool *seen)
+int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen)
 {
 	char dir[PATH_MAX], p[PATH_MAX];
 	struct dirent *de;
@@ -513,7 +506,7 @@ int cmd_list(int argc, char **argv)
 		dev = device_info(flt.maj, flt.min);
 	}
 	refs = json_object_new_array();
-	list_nfsd(&flt, refs, &s_nfsd);
+	lc_collect_nfsd(&flt, refs, &s_nfsd);
 	list_locks(&flt, refs, &s_locks);
 	list_xfs_refs(&flt, refs, &s_xfs);
 	if (json) {

@@ -1,18 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * layoutctl recall: recall the pNFS layouts of one file, or of one byte
- * range of it, from every client or from one.
+ * range of it, from every client or from one, through the layout-recall
+ * command of nfsd's generic netlink family; then wait until no segment of
+ * those clients overlaps the range any more, as the clients' states files
+ * show.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lc.h"
+
+/* From Documentation/netlink/specs/nfsd.yaml with nfsd-ext applied. */
+#define LC_NFSD_CMD_LAYOUT_RECALL	10
+enum {
+	LC_A_LR_DEV_MAJOR = 1,
+	LC_A_LR_DEV_MINOR,
+	LC_A_LR_INO,
+	LC_A_LR_OFFSET,
+	LC_A_LR_LENGTH,
+	LC_A_LR_CLIENTID,
+	LC_A_LR_RECALLED,
+	LC_A_LR_MAX = LC_A_LR_RECALLED,
+};
 
 static const char recall_usage[] =
 "usage: layoutctl recall PATH [--range OFF:LEN] [--client ID] [--timeout S]\n"
@@ -20,6 +42,158 @@ static const char recall_usage[] =
 "file) from every client, or from the client with nfsd id ID (as in\n"
 "/proc/fs/nfsd/clients/ID and \"layoutctl list\"), and wait at most S seconds\n"
 "(default 60) for them to be returned. Needs CAP_SYS_ADMIN.\n";
+
+struct reply {
+	int recalled;
+	int error;
+};
+
+static int on_valid(struct nl_msg *msg, void *arg)
+{
+	struct reply *r = arg;
+	struct nlattr *tb[LC_A_LR_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LC_A_LR_MAX, NULL) == 0 &&
+	    tb[LC_A_LR_RECALLED])
+		r->recalled = nla_get_u32(tb[LC_A_LR_RECALLED]);
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
+{
+	struct reply *r = arg;
+
+	r->error = err->error;
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	return NL_STOP;
+}
+
+/* Sends the recall; returns an LC_* code and sets *recalled. */
+static int send_recall(const struct stat *st, uint64_t off, uint64_t len,
+		       unsigned int client, int *recalled)
+{
+	struct reply r = { .recalled = 0, .error = 0 };
+	struct nl_sock *sk;
+	struct nl_msg *msg;
+	int family, err, ret = LC_EFAIL;
+
+	sk = nl_socket_alloc();
+	if (!sk || genl_connect(sk)) {
+		lc_err("recall: cannot open a generic netlink socket");
+		goto out;
+	}
+	family = genl_ctrl_resolve(sk, "nfsd");
+	if (family < 0) {
+		lc_err("recall: no nfsd netlink family (is nfsd loaded and running?)");
+		goto out;
+	}
+	msg = nlmsg_alloc();
+	if (!msg)
+		goto out;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
+			 LC_NFSD_CMD_LAYOUT_RECALL, 1) ||
+	    nla_put_u32(msg, LC_A_LR_DEV_MAJOR, major(st->st_dev)) ||
+	    nla_put_u32(msg, LC_A_LR_DEV_MINOR, minor(st->st_dev)) ||
+	    nla_put_u64(msg, LC_A_LR_INO, st->st_ino) ||
+	    nla_put_u64(msg, LC_A_LR_OFFSET, off) ||
+	    nla_put_u64(msg, LC_A_LR_LENGTH, len) ||
+	    (client && nla_put_u32(msg, LC_A_LR_CLIENTID, client))) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &r);
+	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &r);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_error, &r);
+	err = nl_send_auto(sk, msg);
+	nlmsg_free(msg);
+	if (err < 0) {
+		lc_err("recall: netlink send: %s", nl_geterror(err));
+		goto out;
+	}
+	err = nl_recvmsgs_default(sk);
+	if (r.error) {
+		switch (-r.error) {
+		case EOPNOTSUPP:
+			lc_err("recall: this kernel's nfsd has no layout-recall command");
+			break;
+		case EPERM:
+		case EACCES:
+			lc_err("recall: not permitted (CAP_SYS_ADMIN needed)");
+			ret = LC_EPERM;
+			break;
+		case ENOENT:
+			/* Not in the inode cache: nobody holds a layout. */
+			r.recalled = 0;
+			ret = LC_OK;
+			break;
+		default:
+			lc_err("recall: %s", strerror(-r.error));
+			break;
+		}
+		if (-r.error != ENOENT)
+			goto out;
+	} else if (err < 0) {
+		lc_err("recall: netlink: %s", nl_geterror(err));
+		goto out;
+	}
+	*recalled = r.recalled;
+	ret = LC_OK;
+out:
+	nl_socket_free(sk);
+	return ret;
+}
+
+/* Segments of the file, from the chosen clients, that overlap the range. */
+static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t len,
+			     unsigned int client)
+{
+	struct json_object *refs = json_object_new_array();
+	size_t i, j;
+	bool seen = false;
+	int n = 0;
+	uint64_t end = len == UINT64_MAX ? UINT64_MAX : off + len;
+
+	lc_collect_nfsd(flt, refs, &seen);
+	for (i = 0; i < json_object_array_length(refs); i++) {
+		struct json_object *o = json_object_array_get_idx(refs, i), *c, *v, *segs;
+
+		if (client && json_object_object_get_ex(o, "client", &c) &&
+		    json_object_object_get_ex(c, "nfsd_id", &v) &&
+		    (unsigned int)json_object_get_int(v) != client)
+			continue;
+		if (!json_object_object_get_ex(o, "segments", &segs)) {
+			n++;	/* no segment detail: count the layout */
+			continue;
+		}
+		for (j = 0; j < json_object_array_length(segs); j++) {
+			struct json_object *sg = json_object_array_get_idx(segs, j);
+			uint64_t so = 0, sl = UINT64_MAX, se;
+
+			if (json_object_object_get_ex(sg, "offset", &v))
+				so = json_object_get_uint64(v);
+			if (json_object_object_get_ex(sg, "length", &v) &&
+			    json_object_get_type(v) != json_type_string)
+				sl = json_object_get_uint64(v);
+			se = sl == UINT64_MAX ? UINT64_MAX : so + sl;
+			if (so < end && off < se)
+				n++;
+		}
+	}
+	json_object_put(refs);
+	return n;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 int cmd_recall(int argc, char **argv)
 {
@@ -32,8 +206,11 @@ int cmd_recall(int argc, char **argv)
 	};
 	uint64_t off = 0, len = UINT64_MAX;
 	unsigned int client = 0, timeout = 60;
+	struct filter flt = { 0 };
+	int c, fd, recalled = 0, left, ret;
+	int64_t start, deadline;
+	bool tty = isatty(STDERR_FILENO);
 	struct stat st;
-	int c, fd;
 
 	while ((c = getopt_long(argc, argv, "r:c:t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -76,6 +253,41 @@ int cmd_recall(int argc, char **argv)
 		return LC_EUSAGE;
 	}
 	close(fd);
-	lc_err("recall: this kernel has no nfsd layout-recall interface");
-	return LC_EFAIL;
+	if (client) {
+		char p[256];
+
+		lc_path(p, sizeof(p), "/proc/fs/nfsd/clients/%u", client);
+		if (access(p, F_OK)) {
+			lc_err("recall: no nfsd client %u", client);
+			return LC_ENOENT;
+		}
+	}
+
+	ret = send_recall(&st, off, len, client, &recalled);
+	if (ret)
+		return ret;
+	flt.by_ino = true;
+	flt.maj = major(st.st_dev);
+	flt.min = minor(st.st_dev);
+	flt.ino = st.st_ino;
+	start = now_ms();
+	deadline = start + timeout * 1000LL;
+	for (;;) {
+		left = segments_in_range(&flt, off, len, client);
+		if (tty || !left)
+			fprintf(stderr, "%srecall: %d client%s recalled, %d segment%s still in range, %.1f s%s",
+				tty ? "\r" : "", recalled, recalled == 1 ? "" : "s", left,
+				left == 1 ? "" : "s", (now_ms() - start) / 1000.0,
+				tty && left ? "" : "\n");
+		if (!left)
+			return LC_OK;
+		if (now_ms() >= deadline) {
+			if (tty)
+				fputc('\n', stderr);
+			lc_err("recall: %d segment%s still held after %u s", left,
+			       left == 1 ? "" : "s", timeout);
+			return LC_ETIMEDOUT;
+		}
+		poll(NULL, 0, 100);
+	}
 }

@@ -3,8 +3,10 @@
 # middle of client1's range recalls that range from client1 only (the
 # CB_LAYOUTRECALL offset and length come from nfsd's tracepoints), client1
 # keeps the rest of its layout, client2 keeps all of its own, and both
-# clients' data stay intact. Stock nfsd recalls client1's layout as soon as
-# client2 asks for one.
+# clients' data stay intact. Then layoutctl list shows both clients'
+# segments, and layoutctl recall of one range recalls it from the client
+# that holds it and nobody else. Stock nfsd recalls client1's layout as soon
+# as client2 asks for one.
 DESC="layouts of two clients on disjoint ranges coexist; a punch recalls only its range"
 OURS_ONLY=disjoint-layouts-coexist
 TIMEOUT=900
@@ -13,7 +15,7 @@ MIB=1048576
 F=/mnt/pnfs/d.dat
 
 scenario() {
-	local id1 id2 trace s1 s2 s1b t r n
+	local id1 id2 trace s1 s2 s1b t r n out
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
 	client_up client2 $SERVER_ADDR2
@@ -76,6 +78,29 @@ scenario() {
 		"$(on server 'head -c 1048576 /dev/zero | sha256sum | cut -d" " -f1')"
 	check "client1-data-after-hole" eq "$(server_range_sum /srv/export/d.dat 3 2)" "$(client_sum client1 0 3 2)"
 	check "client1-new-write" eq "$(server_range_sum /srv/export/d.dat 5 1)" "$s1b"
+
+	# The administrator's view and ranged recall: layoutctl list shows both
+	# clients' segments; layoutctl recall of [16M, 17M) from every client
+	# recalls that range from client2 alone and waits for it.
+	out=$(on server "layoutctl list /srv/export/d.dat")
+	while read -r l; do note "list: $l"; done <<< "$out"
+	check "list-shows-both-clients" eq "$(grep -c '^pnfs-layout' <<< "$out")" 2
+	on server "$LBVM trace-start"
+	out=$(on server -t 120 "layoutctl recall /srv/export/d.dat --range 16m:1m --timeout 60 2>&1; echo rc=\$?")
+	trace=$(on server "$LBVM trace-stop")
+	note "layoutctl recall: $(tr '\n' ' ' <<< "$out")"
+	r=$(recalls "$trace")
+	check "layoutctl-recall-completes" grep -q "rc=0" <<< "$out"
+	check "layoutctl-recall-only-client2" eq "$(grep -c . <<< "$r")/$(grep -c "^$id2 " <<< "$r")" "1/1"
+	check "layoutctl-recall-range" eq "$(awk '{ print $2, $3 }' <<< "$r")" "$((16 * MIB)) $MIB"
+	out=$(on server "layoutctl list /srv/export/d.dat --json")
+	note "client2 now holds: $(jq -r '.references[] | select(.kind == "pnfs-layout" and (.client.address | startswith("10.55.2.2"))) | .ranges_text' <<< "$out")"
+	# Segments of client2 that overlap [16M, 17M), and that overlap [17M, 24M).
+	segs() {
+		jq --argjson lo "$1" --argjson hi "$2" '[.references[] | select(.kind == "pnfs-layout" and (.client.address | startswith("10.55.2.2"))) | .segments[] | select(.offset < $hi and (.length == "end" or .offset + .length > $lo))] | length' <<< "$out"
+	}
+	check "recalled-range-gone" eq "$(segs $((16 * MIB)) $((17 * MIB)))" 0
+	check "client2-keeps-rest" gt "$(segs $((17 * MIB)) $((24 * MIB)))" 0
 	release_open client1
 	release_open client2
 }
