@@ -13,10 +13,10 @@
  * survives a reboot (fenced --reapply) and can be undone (unfence).
  *
  * nvmet: each client reaches the device through a subsystem of its own
- * (nvmet-subsystem in its [client] section). Fencing disables that
- * subsystem's namespaces, which waits for the client's in-flight requests
- * to finish, unlinks the subsystem from every port, which deletes the
- * client's live controllers, and removes the host from allowed_hosts.
+ * (nvmet-subsystem in its [client] section). Fencing unlinks that
+ * subsystem from every port, which deletes the client's live controllers,
+ * removes the host from allowed_hosts, and disables the subsystem's
+ * namespaces, which waits for the client's requests still in flight.
  * Removing a host from allowed_hosts alone would not do: nvmet checks it
  * only when a host connects. Last it checks that no other subsystem
  * linked to a port still exposes the same device to this host.
@@ -264,7 +264,49 @@ static int nvmet_fence(void *arg, int fd)
 		return LC_ENOENT;
 	}
 
-	/* 1. Namespaces off: nvmet_ns_disable() waits for in-flight I/O. */
+	/* 1. Off every port: deletes the host's live controllers, whose
+	 *    queues flush what they still hold. */
+	lc_path(p, sizeof(p), NVMET "/ports");
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		lc_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s", de->d_name, nqn);
+		if (!exists(p))
+			continue;
+		if (unlink(p)) {
+			err = errno;
+			lc_err("unlink %s from port %s: %s", nqn, de->d_name, strerror(err));
+			closedir(d);
+			return errno_code(err);
+		}
+		say(fd, "undo=port %s %s\n", de->d_name, nqn);
+	}
+	if (d)
+		closedir(d);
+
+	/* 2. No reconnect, should the subsystem be linked again by hand. */
+	lc_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host);
+	if (exists(p)) {
+		if (unlink(p)) {
+			err = errno;
+			lc_err("remove host %s from %s: %s", host, nqn, strerror(err));
+			return errno_code(err);
+		}
+		say(fd, "undo=host %s %s\n", nqn, host);
+	}
+	lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn);
+	if (read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1")) {
+		err = lc_write_file(p, "0");
+		if (err) {
+			lc_err("clear allow_any_host of %s: %s", nqn, strerror(-err));
+			return errno_code(err);
+		}
+		say(fd, "undo=anyhost %s\n", nqn);
+	}
+
+	/* 3. Namespaces off: nvmet_ns_disable() waits for the requests still
+	 *    in flight, so none of the client's writes lands after we return. */
 	lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces", nqn);
 	d = opendir(p);
 	while (d && (de = readdir(d))) {
@@ -285,46 +327,6 @@ static int nvmet_fence(void *arg, int fd)
 	}
 	if (d)
 		closedir(d);
-
-	/* 2. Off every port: deletes the host's live controllers. */
-	lc_path(p, sizeof(p), NVMET "/ports");
-	d = opendir(p);
-	while (d && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		lc_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s", de->d_name, nqn);
-		if (!exists(p))
-			continue;
-		if (unlink(p)) {
-			err = errno;
-			lc_err("unlink %s from port %s: %s", nqn, de->d_name, strerror(err));
-			closedir(d);
-			return errno_code(err);
-		}
-		say(fd, "undo=port %s %s\n", de->d_name, nqn);
-	}
-	if (d)
-		closedir(d);
-
-	/* 3. No reconnect, should the subsystem be linked again by hand. */
-	lc_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host);
-	if (exists(p)) {
-		if (unlink(p)) {
-			err = errno;
-			lc_err("remove host %s from %s: %s", host, nqn, strerror(err));
-			return errno_code(err);
-		}
-		say(fd, "undo=host %s %s\n", nqn, host);
-	}
-	lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn);
-	if (read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1")) {
-		err = lc_write_file(p, "0");
-		if (err) {
-			lc_err("clear allow_any_host of %s: %s", nqn, strerror(-err));
-			return errno_code(err);
-		}
-		say(fd, "undo=anyhost %s\n", nqn);
-	}
 
 	/* 4. Nothing else may still reach the device. */
 	if (nvmet_leaks(host, job->sb->id))
