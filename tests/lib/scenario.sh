@@ -11,6 +11,7 @@ LBVM=$LB_TOP/tests/vm/lbvm
 SERVER_ADDR=10.55.1.1        # the server as client1 sees it
 SERVER_ADDR2=10.55.2.1       # the server as client2 sees it
 HELPERS=$LB_BUILD/tests/bin
+LAYOUTCTL=$LB_BUILD/utils/layoutctl   # built by tests/run
 
 # check NAME CMD...: a named assertion. The first one that fails ends the
 # scenario; its name is what the runner compares with OURS_ONLY on stock.

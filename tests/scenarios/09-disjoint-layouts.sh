@@ -82,7 +82,7 @@ scenario() {
 	# The administrator's view and ranged recall: layoutctl list shows both
 	# clients' segments; layoutctl recall of [16M, 17M) from every client
 	# recalls that range from client2 alone and waits for it.
-	out=$(on server "layoutctl list /srv/export/d.dat")
+	out=$(on server "$LAYOUTCTL list /srv/export/d.dat")
 	while read -r l; do note "list: $l"; done <<< "$out"
 	check "list-shows-both-clients" eq "$(grep -c '^pnfs-layout' <<< "$out")" 2
 	on server "$LBVM trace-start"
@@ -93,7 +93,7 @@ scenario() {
 	check "layoutctl-recall-completes" grep -q "rc=0" <<< "$out"
 	check "layoutctl-recall-only-client2" eq "$(grep -c . <<< "$r")/$(grep -c "^$id2 " <<< "$r")" "1/1"
 	check "layoutctl-recall-range" eq "$(awk '{ print $2, $3 }' <<< "$r")" "$((16 * MIB)) $MIB"
-	out=$(on server "layoutctl list /srv/export/d.dat --json")
+	out=$(on server "$LAYOUTCTL list /srv/export/d.dat --json")
 	note "client2 now holds: $(jq -r '.references[] | select(.kind == "pnfs-layout" and (.client.address | startswith("10.55.2.2"))) | .ranges_text' <<< "$out")"
 	# Segments of client2 that overlap [16M, 17M), and that overlap [17M, 24M).
 	segs() {
