@@ -86,7 +86,7 @@ scenario() {
 	while read -r l; do note "list: $l"; done <<< "$out"
 	check "list-shows-both-clients" eq "$(grep -c '^pnfs-layout' <<< "$out")" 2
 	on server "$LBVM trace-start"
-	out=$(on server -t 120 "layoutctl recall /srv/export/d.dat --range 16m:1m --timeout 60 2>&1; echo rc=\$?")
+	out=$(on server -t 120 "$LAYOUTCTL recall /srv/export/d.dat --range 16m:1m --timeout 60 2>&1; echo rc=\$?")
 	trace=$(on server "$LBVM trace-stop")
 	note "layoutctl recall: $(tr '\n' ' ' <<< "$out")"
 	r=$(recalls "$trace")
