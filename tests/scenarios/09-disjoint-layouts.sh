@@ -15,7 +15,7 @@ MIB=1048576
 F=/mnt/pnfs/d.dat
 
 scenario() {
-	local id1 id2 trace s1 s2 s1b t r n out
+	local id1 id2 trace s1 s2 s1b t r n out w
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
 	client_up client2 $SERVER_ADDR2
@@ -85,14 +85,22 @@ scenario() {
 	out=$(on server "$LAYOUTCTL list /srv/export/d.dat")
 	while read -r l; do note "list: $l"; done <<< "$out"
 	check "list-shows-both-clients" eq "$(grep -c '^pnfs-layout' <<< "$out")" 2
+	# layoutctl watch follows the recall as it happens.
+	must "layoutctl watch" on server "
+		$LAYOUTCTL watch /srv/export/d.dat --count 1 --timeout 90 > /run/watch.out 2>&1 &
+		echo \$! > /run/watch.pid
+		$LBVM wait-for 30 grep -q watching /run/watch.out"
 	on server "$LBVM trace-start"
 	out=$(on server -t 120 "$LAYOUTCTL recall /srv/export/d.dat --range 16m:1m --timeout 60 2>&1; echo rc=\$?")
 	trace=$(on server "$LBVM trace-stop")
+	w=$(on server -t 120 "$LBVM wait-for 90 sh -c '! kill -0 \$(cat /run/watch.pid) 2>/dev/null'; cat /run/watch.out")
+	while read -r l; do note "watch: $(sed -E 's/^ +//' <<< "$l")"; done <<< "$w"
 	note "layoutctl recall: $(tr '\n' ' ' <<< "$out")"
 	r=$(recalls "$trace")
 	check "layoutctl-recall-completes" grep -q "rc=0" <<< "$out"
 	check "layoutctl-recall-only-client2" eq "$(grep -c . <<< "$r")/$(grep -c "^$id2 " <<< "$r")" "1/1"
 	check "layoutctl-recall-range" eq "$(awk '{ print $2, $3 }' <<< "$r")" "$((16 * MIB)) $MIB"
+	check "watch-shows-the-recall" grep -q "nfsd_layout_recall.*offset 16777216 length 1048576" <<< "$w"
 	out=$(on server "$LAYOUTCTL list /srv/export/d.dat --json")
 	note "client2 now holds: $(jq -r '.references[] | select(.kind == "pnfs-layout" and (.client.address | startswith("10.55.2.2"))) | .ranges_text' <<< "$out")"
 	# Segments of client2 that overlap [16M, 17M), and that overlap [17M, 24M).
