@@ -87,7 +87,7 @@ scenario() {
 	check "list-shows-both-clients" eq "$(grep -c '^pnfs-layout' <<< "$out")" 2
 	# layoutctl watch follows the recall as it happens.
 	must "layoutctl watch" on server "
-		$LAYOUTCTL watch /srv/export/d.dat --count 1 --timeout 90 > /run/watch.out 2>&1 &
+		$LAYOUTCTL watch /srv/export/d.dat --count 2 --timeout 90 > /run/watch.out 2>&1 &
 		echo \$! > /run/watch.pid
 		$LBVM wait-for 30 grep -q watching /run/watch.out"
 	on server "$LBVM trace-start"
