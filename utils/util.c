@@ -30,7 +30,7 @@ void lc_log_open(bool to_syslog)
 {
 	lc_syslog = to_syslog;
 	if (to_syslog)
-		openlog("layoutctl", LOG_PID, LOG_DAEMON);
+		openlog("layoutctl", LOG_PID | LOG_CONS, LOG_DAEMON);
 }
 
 static void lc_vlog(int prio, const char *fmt, va_list ap)

@@ -40,18 +40,22 @@ scenario() {
 	while read -r l; do note "list: $l"; done <<< "$list"
 	check "list-shows-client1-layout" grep -q "^pnfs-layout .*10.55.1.2" <<< "$list"
 
-	# client1 hangs holding its layout.
+	# client1 hangs holding its layout. Marks in the server's kernel log
+	# give the timeline.
 	must "freeze client1" vm_freeze client1
 	frozen="client1"
+	on server "echo 'lb: client1 frozen' > /dev/kmsg"
 	on server "$LBVM trace-start"
+	on server "echo 'lb: truncate starts' > /dev/kmsg"
 	t=$(timed_ms server 'xfs_io -c "truncate 0" /srv/export/f.dat')
+	on server "echo 'lb: truncate returned' > /dev/kmsg"
 	trace=$(on server "$LBVM trace-stop")
+	d=$(on server "dmesg | sed -n '/lb: client1 frozen/,/lb: truncate returned/p' | grep -E 'lb: |nfsd|nvmet'")
+	while read -r l; do [ -n "$l" ] && note "timeline: $l"; done <<< "$d"
 	record truncate_with_frozen_client_ms "$t"
 	record recall_failures "$(trace_count nfsd_layout_recall_fail "$trace")"
 	out=$(on server "$LAYOUTCTL fenced --json")
 	note "fenced: $(jq -c '[.[] | {client, sb_id, complete}]' <<< "$out" 2>/dev/null)"
-	d=$(on server "dmesg | grep -E 'nfsd: (client|fence)' | tail -n 3")
-	while read -r l; do [ -n "$l" ] && note "server: ${l#*] }"; done <<< "$d"
 	check "frozen-client-fenced" eq "$(jq -r '.[] | select(.client == "client1") | .complete' <<< "$out")" true
 	check "truncate-completed" test -n "$t"
 	check "subsystem-off-the-port" on server "! test -e /sys/kernel/config/nvmet/ports/1/subsystems/$SUB-client1"
