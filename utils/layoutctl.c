@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	std_fds();
 	if (!strcmp(me, "nfsd-recall-failed")) {
 		lc_prog = "nfsd-recall-failed";
+		lc_log_console = true;
 		if (argc != 3) {
 			lc_log_open(true);
 			lc_err("usage: nfsd-recall-failed CLIENT-ADDRESS SB-ID; NOT fenced");

@@ -29,6 +29,7 @@ enum {
 
 /* util.c */
 extern const char *lc_prog;
+extern bool lc_log_console;
 void lc_log_open(bool to_syslog);
 void lc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lc_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

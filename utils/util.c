@@ -24,13 +24,19 @@
 #include "lc.h"
 
 const char *lc_prog = "layoutctl";
+bool lc_log_console;
 static bool lc_syslog;
 
+/*
+ * Syslog, facility daemon. As nfsd's helper (lc_log_console), messages go
+ * to the console when syslog is not running: a fence is never silent.
+ */
 void lc_log_open(bool to_syslog)
 {
 	lc_syslog = to_syslog;
 	if (to_syslog)
-		openlog("layoutctl", LOG_PID | LOG_CONS, LOG_DAEMON);
+		openlog("layoutctl", LOG_PID | (lc_log_console ? LOG_CONS : 0),
+			LOG_DAEMON);
 }
 
 static void lc_vlog(int prio, const char *fmt, va_list ap)
