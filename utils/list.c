@@ -247,16 +247,26 @@ static void pid_comm(int pid, char *buf, size_t len)
 	free(s);
 }
 
+/* The text of a /proc file under LAYOUTCTL_ROOT; *seen if it exists. */
+static char *read_source(const char *path, bool *seen)
+{
+	char p[PATH_MAX], *text;
+
+	lc_path(p, sizeof(p), "%s", path);
+	text = lc_read_file(p, 1 << 24);
+	if (text)
+		*seen = true;
+	return text;
+}
+
 /* /proc/locks: "1: LAYOUT ACTIVE READ 1234 fd:10:5678 0 EOF" */
 static int list_locks(const struct filter *flt, struct json_object *refs, bool *seen)
 {
 	char p[PATH_MAX], *text, *line, *save = NULL;
 
-	lc_path(p, sizeof(p), "/proc/locks");
-	text = lc_read_file(p, 1 << 24);
+	text = read_source("/proc/locks", seen);
 	if (!text)
 		return 0;
-	*seen = true;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char kind[16], state[16], type[16], dev[64], start[32], end[32], comm[64];
 		unsigned int maj, min;
@@ -307,13 +317,11 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
  */
 static int list_xfs_refs(const struct filter *flt, struct json_object *refs, bool *seen)
 {
-	char p[PATH_MAX], *text, *line, *save = NULL;
+	char *text, *line, *save = NULL;
 
-	lc_path(p, sizeof(p), "/proc/fs/xfs/layout_refs");
-	text = lc_read_file(p, 1 << 24);
+	text = read_source("/proc/fs/xfs/layout_refs", seen);
 	if (!text)
 		return 0;
-	*seen = true;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char kind[16], dev[32], comm[64] = "";
 		unsigned long long off, len;

@@ -118,6 +118,21 @@ fill_canaries() {
 		true"
 }
 
+# canaries_over EXTENTS KEEP_MIB: on the server, forces the log so that the
+# blocks freed from EXTENTS ("start end" pairs from extents) go back to the
+# allocator, then fills /srv/export with canaries until KEEP_MIB are free.
+# Sets CANARIES (their names) and CANARY_OVERLAP (bytes of EXTENTS they
+# occupy).
+canaries_over() {
+	local c
+	on server sync
+	CANARIES=$(fill_canaries server /srv/export "$2")
+	CANARY_OVERLAP=0
+	for c in $CANARIES; do
+		CANARY_OVERLAP=$(( CANARY_OVERLAP + $(overlap "$1" "$(extents server "$c")") ))
+	done
+}
+
 # canaries_foreign_bytes VM FILES: bytes in the canaries that are not the
 # pattern.
 canaries_foreign_bytes() {

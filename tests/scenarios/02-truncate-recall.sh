@@ -41,14 +41,9 @@ scenario() {
 	check "no-recall-failure" eq "$(grep -c 'nfsd_layout_recall_fail:' <<< "$trace")" 0
 	check "truncate-completed" test -n "$t"
 
-	# Freed blocks go back to the allocator once the log is forced; fill the
-	# small filesystem so that the canaries land on them.
-	on server sync
-	canaries=$(fill_canaries server /srv/export 12)
-	ov=0
-	for c in $canaries; do
-		ov=$(( ov + $(overlap "$old" "$(extents server "$c")") ))
-	done
+	# Fill the small filesystem so that canaries land on the freed blocks.
+	canaries_over "$old" 12
+	canaries=$CANARIES ov=$CANARY_OVERLAP
 	record canary_files "$(wc -w <<< "$canaries")"
 	record canary_bytes_on_freed_blocks "$ov"
 	check "canary-on-freed-blocks" gt "$ov" 0

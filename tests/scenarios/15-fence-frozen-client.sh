@@ -61,12 +61,8 @@ scenario() {
 	check "subsystem-off-the-port" on server "! test -e /sys/kernel/config/nvmet/ports/1/subsystems/$SUB-client1"
 	check "client2-data-intact" eq "$(server_range_sum /srv/export/two.dat 0 4)" "$sum2"
 	# The freed blocks now hold canaries.
-	on server sync
-	canaries=$(fill_canaries server /srv/export 40)
-	ov=0
-	for c in $canaries; do
-		ov=$(( ov + $(overlap "$old" "$(extents server "$c")") ))
-	done
+	canaries_over "$old" 40
+	canaries=$CANARIES ov=$CANARY_OVERLAP
 	record canary_bytes_on_freed_blocks "$ov"
 	must "canaries on the freed blocks" test "$ov" -gt 0
 
