@@ -32,6 +32,19 @@ static bool match(const struct filter *f, unsigned int maj, unsigned int min,
 	return maj == f->maj && min == f->min && (!f->by_ino || ino == f->ino);
 }
 
+/* Copies v[0, n) to out (len bytes), without surrounding quotes. */
+static void copy_unquoted(const char *v, size_t n, char *out, size_t len)
+{
+	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+		v++;
+		n -= 2;
+	}
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
 /* The value of "key: " in a line of nfsd's info file, unquoted. */
 static bool info_value(const char *text, const char *key, char *out, size_t len)
 {
@@ -41,16 +54,7 @@ static bool info_value(const char *text, const char *key, char *out, size_t len)
 	while (p && *p) {
 		if (!strncmp(p, key, kl) && p[kl] == ':' && p[kl + 1] == ' ') {
 			const char *v = p + kl + 2, *e = strchr(v, '\n');
-			size_t n = e ? (size_t)(e - v) : strlen(v);
-
-			if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-				v++;
-				n -= 2;
-			}
-			if (n >= len)
-				n = len - 1;
-			memcpy(out, v, n);
-			out[n] = '\0';
+			copy_unquoted(v, e ? (size_t)(e - v) : strlen(v), out, len);
 			return true;
 		}
 		p = strchr(p, '\n');
@@ -66,7 +70,6 @@ static bool flow_value(const char *line, const char *key, char *out, size_t len)
 {
 	char pat[64];
 	const char *v, *e;
-	size_t n;
 
 	snprintf(pat, sizeof(pat), " %s: ", key);
 	v = strstr(line, pat);
@@ -79,15 +82,7 @@ static bool flow_value(const char *line, const char *key, char *out, size_t len)
 		e = strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v);
 	else
 		e = v + strcspn(v, ", }");
-	n = e - v;
-	if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-		v++;
-		n -= 2;
-	}
-	if (n >= len)
-		n = len - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
+	copy_unquoted(v, e - v, out, len);
 	return true;
 }
 
