@@ -86,18 +86,6 @@ static bool exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-static int read_attr(const char *path, char *buf, size_t len)
-{
-	char *s = lc_read_file(path, 4096);
-
-	if (!s)
-		return -errno;
-	lc_chomp(s);
-	snprintf(buf, len, "%s", s);
-	free(s);
-	return 0;
-}
-
 static const char *client_nqn(struct lc_client *c, const char *sbid)
 {
 	int i;
@@ -123,7 +111,7 @@ static bool same_device(const char *device_path, const char *sbid)
 	if (lc_path(p, sizeof(p), "%s", device_path) == 0 &&
 	    stat(p, &st) == 0 && S_ISBLK(st.st_mode) &&
 	    lc_path(p, sizeof(p), "/sys/class/block/%s/dev", sbid) == 0 &&
-	    read_attr(p, v, sizeof(v)) == 0 &&
+	    lc_read_attr(p, v, sizeof(v)) == 0 &&
 	    sscanf(v, "%u:%u", &maj, &min) == 2)
 		return major(st.st_rdev) == maj && minor(st.st_rdev) == min;
 	copy = strdup(device_path);
@@ -133,7 +121,7 @@ static bool same_device(const char *device_path, const char *sbid)
 	if (!strcmp(base, sbid))
 		same = true;
 	else if (lc_path(p, sizeof(p), "/sys/class/block/%s/dm/name", sbid) == 0 &&
-		 read_attr(p, v, sizeof(v)) == 0 && !strcmp(base, v))
+		 lc_read_attr(p, v, sizeof(v)) == 0 && !strcmp(base, v))
 		same = true;
 	free(copy);
 	return same;
@@ -214,12 +202,12 @@ static int nvmet_leaks(const char *host, const char *sbid)
 			if (ne->d_name[0] == '.')
 				continue;
 			if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
-				    de->d_name, ne->d_name) || read_attr(p, v, sizeof(v)) ||
+				    de->d_name, ne->d_name) || lc_read_attr(p, v, sizeof(v)) ||
 			    strcmp(v, "1"))
 				continue;
 			if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/device_path",
 				    de->d_name, ne->d_name) == 0 &&
-			    read_attr(p, v, sizeof(v)) == 0 && same_device(v, sbid))
+			    lc_read_attr(p, v, sizeof(v)) == 0 && same_device(v, sbid))
 				exposes = true;
 		}
 		if (nd)
@@ -228,7 +216,7 @@ static int nvmet_leaks(const char *host, const char *sbid)
 			continue;
 		allowed = false;
 		if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host",
-			    de->d_name) == 0 && read_attr(p, v, sizeof(v)) == 0 &&
+			    de->d_name) == 0 && lc_read_attr(p, v, sizeof(v)) == 0 &&
 		    !strcmp(v, "1"))
 			allowed = true;
 		if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s",
@@ -296,7 +284,7 @@ static int nvmet_fence(void *arg, int fd)
 		say(fd, "undo=host %s %s\n", nqn, host);
 	}
 	lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn);
-	if (read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1")) {
+	if (lc_read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1")) {
 		err = lc_write_file(p, "0");
 		if (err) {
 			lc_err("clear allow_any_host of %s: %s", nqn, strerror(-err));
@@ -314,7 +302,7 @@ static int nvmet_fence(void *arg, int fd)
 			continue;
 		lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
 			nqn, de->d_name);
-		if (read_attr(p, v, sizeof(v)) || strcmp(v, "1"))
+		if (lc_read_attr(p, v, sizeof(v)) || strcmp(v, "1"))
 			continue;
 		err = lc_write_file(p, "0");
 		if (err) {
@@ -355,7 +343,7 @@ static int iscsi_fence(void *arg, int fd)
 		return LC_ENOENT;
 	}
 	lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/attrib/generate_node_acls", tgt, tpg);
-	if (read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
+	if (lc_read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
 		lc_err("%s tpgt_%u is in demo mode (generate_node_acls=1): any initiator may log in, it cannot be fenced by ACL",
 		       tgt, tpg);
 		return LC_EFAIL;
@@ -388,7 +376,7 @@ static int iscsi_fence(void *arg, int fd)
 			closedir(ld);
 		snprintf(link, sizeof(link), "%s", *lname ? basename(link) : "-");
 		snprintf(p, sizeof(p), "%s/write_protect", q);
-		read_attr(p, wp, sizeof(wp));
+		lc_read_attr(p, wp, sizeof(wp));
 		if (*lname) {
 			snprintf(p, sizeof(p), "%s/%s", q, lname);
 			if (unlink(p)) {

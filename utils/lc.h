@@ -56,6 +56,8 @@ bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b);
 char *lc_read_file(const char *path, size_t max);
 int lc_write_file(const char *path, const char *val);
 void lc_chomp(char *s);
+int lc_read_attr(const char *path, char *buf, size_t len);
+int64_t lc_now_ms(void);
 
 /* Runs fn(arg, fd) in a child with a time limit; fd is a pipe whose
  * contents *out receives. Returns an LC_* code. */

@@ -42,14 +42,6 @@ static const char lease_usage[] =
 "after S more; the lease is released when CMD has exited. Exit status: CMD's,\n"
 "or 7 when the lease was broken and CMD had to be stopped.\n";
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int parse_signal(const char *s)
 {
 	static const struct { const char *n; int sig; } sigs[] = {
@@ -70,17 +62,12 @@ static int parse_signal(const char *s)
 
 static unsigned int lease_break_time(void)
 {
-	char p[256], *s;
-	unsigned int v = 45;
+	char p[256], s[32];
+	unsigned int v;
 
 	lc_path(p, sizeof(p), "/proc/sys/fs/lease-break-time");
-	s = lc_read_file(p, 64);
-	if (s) {
-		lc_chomp(s);
-		if (lc_parse_u32(s, 1, 1000000, &v))
-			v = 45;
-		free(s);
-	}
+	if (lc_read_attr(p, s, sizeof(s)) || lc_parse_u32(s, 1, 1000000, &v))
+		v = 45;
 	return v;
 }
 
@@ -197,9 +184,9 @@ int cmd_lease(int argc, char **argv)
 		int64_t left = -1;
 
 		if (deadline)
-			left = deadline - now_ms();
+			left = deadline - lc_now_ms();
 		if (release_at && !released) {
-			int64_t r = release_at - now_ms();
+			int64_t r = release_at - lc_now_ms();
 
 			if (left < 0 || r < left)
 				left = r;
@@ -209,16 +196,16 @@ int cmd_lease(int argc, char **argv)
 				left = 0;
 		}
 		if (poll(&p, 1, (int)left) == 0) {
-			if (release_at && !released && now_ms() >= release_at) {
+			if (release_at && !released && lc_now_ms() >= release_at) {
 				fcntl(fd, F_SETLEASE, F_UNLCK);
 				released = true;
 				lc_err("lease: released at the end of lease-break-time; %s still running",
 				       argv[optind + 1]);
 			}
-			if (deadline && now_ms() >= deadline) {
+			if (deadline && lc_now_ms() >= deadline) {
 				stage++;
 				kill(pid, stage == 1 ? SIGTERM : SIGKILL);
-				deadline = stage == 1 ? now_ms() + grace * 1000LL : 0;
+				deadline = stage == 1 ? lc_now_ms() + grace * 1000LL : 0;
 			}
 			continue;
 		}
@@ -232,8 +219,8 @@ int cmd_lease(int argc, char **argv)
 			lc_info("lease on %s broken: sending %s signal %d", argv[optind],
 				argv[optind + 1], sig);
 			kill(pid, sig);
-			deadline = now_ms() + grace * 1000LL;
-			release_at = now_ms() + (lbt - 1) * 1000LL;
+			deadline = lc_now_ms() + grace * 1000LL;
+			release_at = lc_now_ms() + (lbt - 1) * 1000LL;
 			break;
 		case SIGCHLD:
 			if (waitpid(pid, &status, WNOHANG) != pid)

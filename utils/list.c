@@ -230,16 +230,11 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 
 static void pid_comm(int pid, char *buf, size_t len)
 {
-	char p[PATH_MAX], *s;
+	char p[PATH_MAX];
 
-	buf[0] = '\0';
 	lc_path(p, sizeof(p), "/proc/%d/comm", pid);
-	s = lc_read_file(p, 4096);
-	if (!s)
-		return;
-	lc_chomp(s);
-	snprintf(buf, len, "%s", s);
-	free(s);
+	if (lc_read_attr(p, buf, len))
+		buf[0] = '\0';
 }
 
 /* The text of a /proc file under LAYOUTCTL_ROOT; *seen if it exists. */

@@ -187,14 +187,6 @@ static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t le
 	return n;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 int cmd_recall(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -270,18 +262,18 @@ int cmd_recall(int argc, char **argv)
 	flt.maj = major(st.st_dev);
 	flt.min = minor(st.st_dev);
 	flt.ino = st.st_ino;
-	start = now_ms();
+	start = lc_now_ms();
 	deadline = start + timeout * 1000LL;
 	for (;;) {
 		left = segments_in_range(&flt, off, len, client);
 		if (tty || !left)
 			fprintf(stderr, "%srecall: %d client%s recalled, %d segment%s still in range, %.1f s%s",
 				tty ? "\r" : "", recalled, recalled == 1 ? "" : "s", left,
-				left == 1 ? "" : "s", (now_ms() - start) / 1000.0,
+				left == 1 ? "" : "s", (lc_now_ms() - start) / 1000.0,
 				tty && left ? "" : "\n");
 		if (!left)
 			return LC_OK;
-		if (now_ms() >= deadline) {
+		if (lc_now_ms() >= deadline) {
 			if (tty)
 				fputc('\n', stderr);
 			lc_err("recall: %d segment%s still held after %u s", left,

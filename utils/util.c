@@ -372,6 +372,20 @@ int lc_write_file(const char *path, const char *val)
 	return err;
 }
 
+/* A small sysfs, configfs or /proc attribute, without its newline, into
+ * buf; 0 or -errno. */
+int lc_read_attr(const char *path, char *buf, size_t len)
+{
+	char *s = lc_read_file(path, 4096);
+
+	if (!s)
+		return -errno;
+	lc_chomp(s);
+	snprintf(buf, len, "%s", s);
+	free(s);
+	return 0;
+}
+
 void lc_chomp(char *s)
 {
 	size_t n = strlen(s);
@@ -380,7 +394,8 @@ void lc_chomp(char *s)
 		s[--n] = '\0';
 }
 
-static int64_t now_ms(void)
+/* Milliseconds on the monotonic clock, for deadlines. */
+int64_t lc_now_ms(void)
 {
 	struct timespec ts;
 
@@ -408,7 +423,7 @@ int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
 	size_t len = 0, cap = 1024;
 	char *buf = NULL;
 	bool eof = false, exited = false;
-	int64_t deadline = now_ms() + timeout * 1000LL;
+	int64_t deadline = lc_now_ms() + timeout * 1000LL;
 	pid_t pid;
 
 	if (out) {
@@ -449,7 +464,7 @@ int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
 			{ .fd = eof ? -1 : pipefd[0], .events = POLLIN },
 			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
 		};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - lc_now_ms();
 		int n;
 
 		if (left <= 0)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -64,7 +65,7 @@ int cmd_watch(int argc, char **argv)
 	unsigned int count = 0, timeout = 0, seen = 0;
 	char p[512], filter[64] = "", base[256];
 	int c, enabled = 0, tfd, sfd;
-	struct timespec start;
+	int64_t deadline = 0;
 	struct stat st;
 	sigset_t mask;
 	size_t i;
@@ -151,7 +152,8 @@ int cmd_watch(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (timeout)
+		deadline = lc_now_ms() + timeout * 1000LL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
 		struct pollfd pf[2] = { { tfd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
@@ -159,16 +161,12 @@ int cmd_watch(int argc, char **argv)
 		ssize_t n;
 		int ms = -1;
 
-		if (timeout) {
-			struct timespec now;
-			long long left;
+		if (deadline) {
+			int64_t left = deadline - lc_now_ms();
 
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = timeout * 1000LL - ((now.tv_sec - start.tv_sec) * 1000LL +
-						   (now.tv_nsec - start.tv_nsec) / 1000000);
 			if (left <= 0)
 				break;
-			ms = left;
+			ms = left > INT_MAX ? INT_MAX : (int)left;
 		}
 		if (poll(pf, 2, ms) <= 0)
 			continue;
