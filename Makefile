@@ -33,7 +33,9 @@ DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev
 	libacl1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev attr acl bc perl gawk
 # layoutctl: its libraries, and what its unit tests use (man, jq).
 DEPS_UTILS := pkg-config libjson-c-dev libndctl-dev libnl-genl-3-dev groff-base man-db
-DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS)
+# tests/helpers: the RDMA and io_uring pinning program.
+DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
+DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS) $(DEPS_HELPERS)
 
 .PHONY: all deps utils install kernel check demo kernel-deb mutants fstests stress check-series clean distclean help
 

@@ -274,6 +274,10 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 			continue;
 		if (sscanf(dev, "%x:%x:%lu", &maj, &min, &ino) != 3 || !match(flt, maj, min, ino))
 			continue;
+		pid_comm(pid, comm, sizeof(comm));
+		/* nfsd's own layout leases: the states files say more of them */
+		if (!strcmp(kind, "LAYOUT") && !strcmp(comm, "nfsd"))
+			continue;
 		off = strtoull(start, NULL, 10);
 		len = !strcmp(end, "EOF") ? UINT64_MAX : strtoull(end, NULL, 10) - off + 1;
 		o = json_object_new_object();
@@ -287,7 +291,6 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 		json_object_object_add(o, "file", f);
 		h = json_object_new_object();
 		json_object_object_add(h, "pid", json_object_new_int(pid));
-		pid_comm(pid, comm, sizeof(comm));
 		json_object_object_add(h, "command", json_object_new_string(comm));
 		json_object_object_add(o, "holder", h);
 		json_object_object_add(o, "type", json_object_new_string(type));

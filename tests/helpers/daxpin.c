@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxpin: long-term pins of DAX memory under a layout lease, for the
+ * RDMA scenarios.
+ *
+ *   daxpin reg FILE [-l] [-w] [-n LEN] [-H] [-i] [-t S]
+ *	Map LEN bytes (default 1 MiB) of FILE shared, take a layout lease
+ *	first with -l, and register them as an RDMA memory region on the
+ *	first RDMA device: read-only, or writable with -w. With -H hold the
+ *	region until the lease is broken (or S seconds, default 600, pass),
+ *	then deregister it and release the lease; with -i ignore the break.
+ *   daxpin uring FILE [-l] [-n LEN] [-H] [-i] [-t S]
+ *	The same with an io_uring registered buffer, checked by reading
+ *	through it (IORING_OP_READ_FIXED) from a file of known bytes.
+ *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-t S]
+ *	Layout lease, memory region on the mapping, and one RDMA CM
+ *	connection on ADDR:PORT (default 7471) whose peer gets the region's
+ *	address and key. On a lease break: deregister, release, go on
+ *	serving until the peer disconnects.
+ *   daxpin drive ADDR [-p PORT] [-t S]
+ *	The peer: RDMA WRITE a numbered pattern to the region, RDMA READ it
+ *	back and compare, without pause, until the region goes away.
+ *
+ * Lines it prints: "lease ok", "reg ok lkey=.. vmpin_kb=..",
+ * "reg failed errno=N (text)", "break NS", "deregistered NS",
+ * "released NS", "ops N", "stopped after N ops: STATUS", ... (NS: ns of
+ * CLOCK_REALTIME, as date +%s%N).
+ *
+ * Exit: 0 done; 1 the pin or the lease was refused; 2 usage or setup
+ * error; 3 data read back differs; 4 timed out.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <infiniband/verbs.h>
+#include <liburing.h>
+#include <netdb.h>
+#include <poll.h>
+#include <rdma/rdma_cma.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef F_LAYOUT
+#define F_LAYOUT 16
+#endif
+
+#define PAGE 4096UL
+
+static volatile sig_atomic_t broken;
+static sigset_t orig_mask;
+static const char *prog = "daxpin";
+
+struct region_info {
+	uint64_t addr;
+	uint32_t rkey;
+	uint32_t len;
+};
+
+static void die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(code);
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	broken = 1;
+}
+
+/* SIGIO (the lease break) is blocked except while waiting in ppoll(). */
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigio };
+	sigset_t m;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGIO, &sa, NULL);
+	sigemptyset(&m);
+	sigaddset(&m, SIGIO);
+	sigprocmask(SIG_BLOCK, &m, &orig_mask);
+}
+
+/* Wait for an fd (or none) until the lease breaks or the deadline. */
+static int wait_event(int fd, long long deadline_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	long long left = deadline_ms - mono_ms();
+	struct timespec ts;
+
+	if (broken)
+		return -EINTR;
+	if (left <= 0)
+		return 0;
+	ts.tv_sec = left / 1000;
+	ts.tv_nsec = (left % 1000) * 1000000;
+	if (ppoll(fd >= 0 ? &p : NULL, fd >= 0 ? 1 : 0, &ts, &orig_mask) < 0)
+		return -errno;
+	return fd >= 0 && (p.revents & POLLIN) ? 1 : 0;
+}
+
+static long vmpin_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmPin: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+struct opts {
+	const char *file, *addr;
+	const char *port;
+	size_t len;
+	int lease, write, hold, ignore, timeout;
+};
+
+static int lease_fd = -1;
+
+/* Open and map FILE, taking the layout lease first if asked to. */
+static void *map_file(struct opts *o)
+{
+	void *map;
+
+	lease_fd = open(o->file, O_RDWR);
+	if (lease_fd < 0)
+		die(2, "open %s: %s", o->file, strerror(errno));
+	if (o->lease) {
+		if (fcntl(lease_fd, F_SETLEASE, F_RDLCK | F_LAYOUT)) {
+			printf("lease failed errno=%d (%s)\n", errno, strerror(errno));
+			exit(1);
+		}
+		printf("lease ok type=%d\n", fcntl(lease_fd, F_GETLEASE));
+		fflush(stdout);
+	}
+	map = mmap(NULL, o->len, PROT_READ | PROT_WRITE, MAP_SHARED, lease_fd, 0);
+	if (map == MAP_FAILED)
+		die(2, "mmap %s: %s", o->file, strerror(errno));
+	return map;
+}
+
+static void release_lease(void)
+{
+	if (lease_fd >= 0 && fcntl(lease_fd, F_SETLEASE, F_UNLCK) == 0)
+		printf("released %lld\n", now_ns());
+	fflush(stdout);
+}
+
+/*
+ * After the pin: hold it until the lease breaks, then let go (unpin with
+ * drop(), release the lease) unless told to ignore the break.
+ */
+static int hold(struct opts *o, void (*drop)(void *), void *arg)
+{
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+
+	printf("holding\n");
+	fflush(stdout);
+	while (!broken && mono_ms() < deadline)
+		wait_event(-1, deadline);
+	if (!broken) {
+		printf("timeout\n");
+		return 4;
+	}
+	printf("break %lld\n", now_ns());
+	fflush(stdout);
+	if (o->ignore) {
+		printf("ignoring\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	drop(arg);
+	printf("deregistered %lld\n", now_ns());
+	release_lease();
+	return 0;
+}
+
+static void drop_mr(void *mr)
+{
+	ibv_dereg_mr(mr);
+}
+
+static int cmd_reg(struct opts *o)
+{
+	struct ibv_device **list;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_mr *mr;
+	int n, access;
+	char *map;
+
+	list = ibv_get_device_list(&n);
+	if (!list || n == 0)
+		die(2, "no RDMA device");
+	ctx = ibv_open_device(list[0]);
+	if (!ctx)
+		die(2, "ibv_open_device: %s", strerror(errno));
+	pd = ibv_alloc_pd(ctx);
+	if (!pd)
+		die(2, "ibv_alloc_pd: %s", strerror(errno));
+	map = map_file(o);
+	access = o->write ? IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+			    IBV_ACCESS_REMOTE_READ : IBV_ACCESS_REMOTE_READ;
+	mr = ibv_reg_mr(pd, map, o->len, access);
+	if (!mr) {
+		printf("reg failed errno=%d (%s)\n", errno, strerror(errno));
+		return 1;
+	}
+	printf("reg ok lkey=0x%x %s vmpin_kb=%ld\n", mr->lkey,
+	       o->write ? "writable" : "read-only", vmpin_kb());
+	fflush(stdout);
+	if (o->hold)
+		return hold(o, drop_mr, mr);
+	ibv_dereg_mr(mr);
+	return 0;
+}
+
+static void drop_uring(void *ring)
+{
+	io_uring_unregister_buffers(ring);
+}
+
+static int cmd_uring(struct opts *o)
+{
+	static struct io_uring ring;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	char tmpl[] = "/tmp/daxpin.XXXXXX";
+	struct iovec iov;
+	char *map, *src;
+	int ret, fd;
+
+	map = map_file(o);
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret)
+		die(2, "io_uring_queue_init: %s", strerror(-ret));
+	iov.iov_base = map;
+	iov.iov_len = o->len;
+	ret = io_uring_register_buffers(&ring, &iov, 1);
+	if (ret) {
+		printf("reg failed errno=%d (%s)\n", -ret, strerror(-ret));
+		return 1;
+	}
+	printf("reg ok uring vmpin_kb=%ld\n", vmpin_kb());
+	/* Read a page of known bytes into the registered buffer. */
+	src = malloc(PAGE);
+	memset(src, 0x5a, PAGE);
+	fd = mkstemp(tmpl);
+	if (fd < 0 || pwrite(fd, src, PAGE, 0) != (ssize_t)PAGE)
+		die(2, "temporary file: %s", strerror(errno));
+	unlink(tmpl);
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_read_fixed(sqe, fd, map, PAGE, 0, 0);
+	io_uring_submit(&ring);
+	ret = io_uring_wait_cqe(&ring, &cqe);
+	if (ret || cqe->res != (int)PAGE)
+		die(2, "read_fixed: %s", strerror(ret ? -ret : -cqe->res));
+	io_uring_cqe_seen(&ring, cqe);
+	if (memcmp(map, src, PAGE)) {
+		printf("read_fixed data differs\n");
+		return 3;
+	}
+	printf("read_fixed ok\n");
+	fflush(stdout);
+	if (o->hold)
+		return hold(o, drop_uring, &ring);
+	io_uring_unregister_buffers(&ring);
+	return 0;
+}
+
+/* Wait for one CM event of type @want; anything else is fatal. */
+static struct rdma_cm_event *cm_wait(struct rdma_event_channel *ec,
+				     enum rdma_cm_event_type want,
+				     long long deadline)
+{
+	struct rdma_cm_event *ev;
+	int r;
+
+	for (;;) {
+		r = wait_event(ec->fd, deadline);
+		if (r == -EINTR && broken)
+			return NULL;
+		if (r == 0)
+			die(4, "timed out waiting for %s", rdma_event_str(want));
+		if (r < 0 && r != -EINTR)
+			die(2, "ppoll: %s", strerror(-r));
+		if (r > 0)
+			break;
+	}
+	if (rdma_get_cm_event(ec, &ev))
+		die(2, "rdma_get_cm_event: %s", strerror(errno));
+	if (ev->event != want)
+		die(2, "expected %s, got %s (status %d)", rdma_event_str(want),
+		    rdma_event_str(ev->event), ev->status);
+	return ev;
+}
+
+static struct ibv_qp *make_qp(struct rdma_cm_id *id, struct ibv_pd *pd,
+			      struct ibv_comp_channel **chp, struct ibv_cq **cqp)
+{
+	struct ibv_qp_init_attr qa = { 0 };
+
+	*chp = ibv_create_comp_channel(id->verbs);
+	*cqp = ibv_create_cq(id->verbs, 16, NULL, *chp, 0);
+	if (!*chp || !*cqp)
+		die(2, "completion queue: %s", strerror(errno));
+	qa.send_cq = qa.recv_cq = *cqp;
+	qa.qp_type = IBV_QPT_RC;
+	qa.cap.max_send_wr = 8;
+	qa.cap.max_recv_wr = 2;
+	qa.cap.max_send_sge = qa.cap.max_recv_sge = 1;
+	if (rdma_create_qp(id, pd, &qa))
+		die(2, "rdma_create_qp: %s", strerror(errno));
+	return id->qp;
+}
+
+static int cmd_serve(struct opts *o)
+{
+	struct rdma_event_channel *ec;
+	struct rdma_cm_id *lid, *id;
+	struct rdma_cm_event *ev;
+	struct rdma_conn_param cp = { 0 };
+	struct ibv_comp_channel *ch;
+	struct region_info info;
+	struct addrinfo *ai;
+	struct ibv_cq *cq;
+	struct ibv_pd *pd;
+	struct ibv_mr *mr;
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+	char *map;
+
+	map = map_file(o);
+	ec = rdma_create_event_channel();
+	if (!ec || rdma_create_id(ec, &lid, NULL, RDMA_PS_TCP))
+		die(2, "rdma_create_id: %s", strerror(errno));
+	if (getaddrinfo(o->addr, o->port, NULL, &ai))
+		die(2, "bad address %s", o->addr);
+	if (rdma_bind_addr(lid, ai->ai_addr) || rdma_listen(lid, 1))
+		die(2, "listen on %s:%s: %s", o->addr, o->port, strerror(errno));
+	printf("listening\n");
+	fflush(stdout);
+	ev = cm_wait(ec, RDMA_CM_EVENT_CONNECT_REQUEST, deadline);
+	if (!ev)
+		die(2, "lease broken before a peer connected");
+	id = ev->id;
+	rdma_ack_cm_event(ev);
+	pd = ibv_alloc_pd(id->verbs);
+	if (!pd)
+		die(2, "ibv_alloc_pd: %s", strerror(errno));
+	make_qp(id, pd, &ch, &cq);
+	mr = ibv_reg_mr(pd, map, o->len, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+	if (!mr) {
+		printf("reg failed errno=%d (%s)\n", errno, strerror(errno));
+		fflush(stdout);
+		rdma_reject(id, NULL, 0);
+		return 1;
+	}
+	printf("reg ok lkey=0x%x writable vmpin_kb=%ld\n", mr->lkey, vmpin_kb());
+	info.addr = (uintptr_t)map;
+	info.rkey = mr->rkey;
+	info.len = o->len;
+	cp.private_data = &info;
+	cp.private_data_len = sizeof(info);
+	cp.responder_resources = 1;
+	cp.initiator_depth = 1;
+	if (rdma_accept(id, &cp))
+		die(2, "rdma_accept: %s", strerror(errno));
+	ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED, deadline);
+	if (ev)
+		rdma_ack_cm_event(ev);
+	printf("serving\n");
+	fflush(stdout);
+	while (!broken && mono_ms() < deadline)
+		wait_event(-1, deadline);
+	if (!broken) {
+		printf("timeout\n");
+		return 4;
+	}
+	printf("break %lld\n", now_ns());
+	fflush(stdout);
+	if (o->ignore) {
+		printf("ignoring\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	ibv_dereg_mr(mr);
+	printf("deregistered %lld\n", now_ns());
+	release_lease();
+	/* Serve on (without the region) until the peer goes. */
+	broken = 0;
+	deadline = mono_ms() + 120000;
+	for (;;) {
+		int r = wait_event(ec->fd, deadline);
+
+		if (r == 0) {
+			printf("peer still connected\n");
+			break;
+		}
+		if (r < 0)
+			continue;
+		if (rdma_get_cm_event(ec, &ev))
+			break;
+		r = ev->event;
+		rdma_ack_cm_event(ev);
+		if (r == RDMA_CM_EVENT_DISCONNECTED) {
+			printf("peer disconnected\n");
+			break;
+		}
+	}
+	fflush(stdout);
+	return 0;
+}
+
+/* Post one RDMA op and wait for its completion; returns the wc status. */
+static int rdma_op(struct ibv_qp *qp, struct ibv_cq *cq,
+		   struct ibv_comp_channel *ch, enum ibv_wr_opcode op,
+		   struct ibv_mr *lmr, void *buf, uint64_t raddr, uint32_t rkey,
+		   long long deadline)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)buf, .length = PAGE, .lkey = lmr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.opcode = op, .sg_list = &sge, .num_sge = 1,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = raddr, .rkey = rkey },
+	}, *bad;
+	struct ibv_wc wc;
+	struct ibv_cq *ecq;
+	void *ectx;
+	int n;
+
+	if (ibv_post_send(qp, &wr, &bad))
+		return -errno;
+	for (;;) {
+		n = ibv_poll_cq(cq, 1, &wc);
+		if (n < 0)
+			return -EIO;
+		if (n == 1)
+			return wc.status;
+		ibv_req_notify_cq(cq, 0);
+		n = ibv_poll_cq(cq, 1, &wc);
+		if (n == 1)
+			return wc.status;
+		if (wait_event(ch->fd, deadline) == 0)
+			return -ETIMEDOUT;
+		if (ibv_get_cq_event(ch, &ecq, &ectx) == 0)
+			ibv_ack_cq_events(ecq, 1);
+	}
+}
+
+static int cmd_drive(struct opts *o)
+{
+	struct rdma_event_channel *ec;
+	struct rdma_cm_id *id;
+	struct rdma_cm_event *ev;
+	struct rdma_conn_param cp = { 0 };
+	struct ibv_comp_channel *ch;
+	struct region_info info;
+	struct addrinfo *ai;
+	struct ibv_qp *qp;
+	struct ibv_cq *cq;
+	struct ibv_pd *pd;
+	struct ibv_mr *lmr;
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+	unsigned long long ops = 0;
+	char *wbuf, *rbuf;
+	int st;
+
+	ec = rdma_create_event_channel();
+	if (!ec || rdma_create_id(ec, &id, NULL, RDMA_PS_TCP))
+		die(2, "rdma_create_id: %s", strerror(errno));
+	if (getaddrinfo(o->addr, o->port, NULL, &ai))
+		die(2, "bad address %s", o->addr);
+	if (rdma_resolve_addr(id, NULL, ai->ai_addr, 10000))
+		die(2, "rdma_resolve_addr: %s", strerror(errno));
+	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ADDR_RESOLVED, deadline));
+	if (rdma_resolve_route(id, 10000))
+		die(2, "rdma_resolve_route: %s", strerror(errno));
+	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ROUTE_RESOLVED, deadline));
+	pd = ibv_alloc_pd(id->verbs);
+	qp = make_qp(id, pd, &ch, &cq);
+	wbuf = aligned_alloc(PAGE, 2 * PAGE);
+	rbuf = wbuf + PAGE;
+	lmr = ibv_reg_mr(pd, wbuf, 2 * PAGE, IBV_ACCESS_LOCAL_WRITE);
+	if (!lmr)
+		die(2, "local ibv_reg_mr: %s", strerror(errno));
+	cp.responder_resources = 1;
+	cp.initiator_depth = 1;
+	cp.retry_count = 3;
+	if (rdma_connect(id, &cp))
+		die(2, "rdma_connect: %s", strerror(errno));
+	ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED, deadline);
+	if (ev->param.conn.private_data_len < sizeof(info))
+		die(2, "no region from the server");
+	memcpy(&info, ev->param.conn.private_data, sizeof(info));
+	rdma_ack_cm_event(ev);
+	printf("connected region len=%u\n", info.len);
+	fflush(stdout);
+
+	for (;;) {
+		uint64_t off = (ops % (info.len / PAGE)) * PAGE;
+		unsigned long long i;
+
+		if (mono_ms() >= deadline) {
+			printf("timeout after %llu ops\n", ops);
+			return 4;
+		}
+		for (i = 0; i < PAGE / 8; i++)
+			((unsigned long long *)wbuf)[i] = ops << 16 | i;
+		st = rdma_op(qp, cq, ch, IBV_WR_RDMA_WRITE, lmr, wbuf,
+			     info.addr + off, info.rkey, deadline);
+		if (st == IBV_WC_SUCCESS)
+			st = rdma_op(qp, cq, ch, IBV_WR_RDMA_READ, lmr, rbuf,
+				     info.addr + off, info.rkey, deadline);
+		if (st != IBV_WC_SUCCESS)
+			break;
+		if (memcmp(wbuf, rbuf, PAGE)) {
+			printf("mismatch at op %llu offset %llu\n", ops,
+			       (unsigned long long)off);
+			return 3;
+		}
+		ops++;
+		if (ops % 100 == 0) {
+			printf("ops %llu\n", ops);
+			fflush(stdout);
+		}
+	}
+	printf("stopped after %llu ops: %s\n", ops,
+	       st < 0 ? strerror(-st) : ibv_wc_status_str(st));
+	rdma_disconnect(id);
+	return st == IBV_WC_REM_ACCESS_ERR || st == IBV_WC_WR_FLUSH_ERR ? 0 : 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: daxpin reg|uring FILE [-l] [-w] [-n LEN] [-H] [-i] [-t S]\n"
+		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-t S]\n"
+		"       daxpin drive ADDR [-p PORT] [-t S]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .len = 1 << 20, .port = "7471", .timeout = 600 };
+	const char *cmd;
+	int c;
+
+	if (argc < 3)
+		usage();
+	cmd = argv[1];
+	if (!strcmp(cmd, "drive"))
+		o.addr = argv[2];
+	else
+		o.file = argv[2];
+	optind = 3;
+	while ((c = getopt(argc, argv, "lwn:Hit:a:p:")) != -1) {
+		switch (c) {
+		case 'l': o.lease = 1; break;
+		case 'w': o.write = 1; break;
+		case 'n': o.len = strtoul(optarg, NULL, 0); break;
+		case 'H': o.hold = 1; break;
+		case 'i': o.ignore = 1; break;
+		case 't': o.timeout = atoi(optarg); break;
+		case 'a': o.addr = optarg; break;
+		case 'p': o.port = optarg; break;
+		default: usage();
+		}
+	}
+	if (o.len == 0 || o.len % PAGE || o.timeout <= 0)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	setup_signals();
+	if (!strcmp(cmd, "reg"))
+		return cmd_reg(&o);
+	if (!strcmp(cmd, "uring"))
+		return cmd_uring(&o);
+	if (!strcmp(cmd, "serve")) {
+		if (!o.addr)
+			usage();
+		o.lease = 1;
+		return cmd_serve(&o);
+	}
+	if (!strcmp(cmd, "drive"))
+		return cmd_drive(&o);
+	usage();
+	return 2;
+}

@@ -1,0 +1,141 @@
+# Long-term pins of DAX memory under userspace layout leases, on the server
+# alone (daxpin registers RDMA memory regions on its rxe device and io_uring
+# buffers). Without a layout lease the pins are refused, as on stock 6.12;
+# under one (F_SETLEASE with F_RDLCK | F_LAYOUT) they work, read-only and
+# writable, show in /proc/locks and layoutctl list, survive writes, and a
+# truncate breaks the lease: the holder deregisters and lets go, and the
+# truncate completes after that. A holder that ignores the break makes the
+# truncate fail with ETXTBSY after lease-break-time, file unchanged; one
+# killed during the break lets it complete. A user who neither owns the
+# file nor has CAP_LEASE gets no lease, and pins count against
+# RLIMIT_MEMLOCK. Stock has no layout leases for userspace (EINVAL).
+DESC="DAX pins need a layout lease; truncate breaks it, waits for the unpin, ETXTBSY if ignored"
+OURS_ONLY=layout-lease-taken
+TIMEOUT=900
+
+F=/srv/export/pin.dat
+G=/srv/export/pin-nobody.dat
+BREAK_S=5
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
+
+# holder NAME ARGS: daxpin ARGS in the background on the server; output in
+# /run/NAME.out, pid in /run/NAME.pid. Returns once it holds or has failed.
+holder() {
+	local name=$1
+	shift
+	on server "
+		setsid $HELPERS/daxpin $* < /dev/null > /run/$name.out 2>&1 &
+		echo \$! > /run/$name.pid
+		$LBVM wait-for 60 grep -qE '^(holding|reg failed|lease failed)' /run/$name.out
+		cat /run/$name.out" > /dev/null
+}
+
+holder_out() { on server "cat /run/$1.out"; }
+holder_pid() { on server "cat /run/$1.pid"; }
+
+# fresh: pin.dat back to 4 MiB of 0x61, fsynced.
+fresh() {
+	must "fresh $F" on server "rm -f $F; xfs_io -f -c 'pwrite -q -S 0x61 0 4m' -c fsync $F && chmod 666 $F"
+}
+
+# trunc SIZE: truncate pin.dat, printing rc=, start=, end= (ns) and errors.
+trunc() {
+	on server -t 120 "s=\$(date +%s%N)
+		timeout 60 perl -e 'truncate(\$ARGV[0], \$ARGV[1]) or die \"truncate: \$!\\n\"' $F $1 2>&1
+		echo rc=\$? start=\$s end=\$(date +%s%N)"
+}
+
+scenario() {
+	local out pid rel end before size ms
+	server_up --fs dax --size 300m --no-nvmet
+	must "lease-break-time" on server "echo $BREAK_S > /proc/sys/fs/lease-break-time"
+	fresh
+
+	# Without a lease: refused on both kernels (EOPNOTSUPP for RDMA).
+	out=$(on server "$HELPERS/daxpin reg $F; $HELPERS/daxpin reg $F -w; $HELPERS/daxpin uring $F")
+	note "no lease: $(grep -E '^reg' <<< "$out" | tr '\n' ';')"
+	check "no-lease-pins-refused" eq "$(grep -c '^reg failed errno=95' <<< "$out")" 2
+	check "no-lease-uring-refused" grep -q '^reg failed' <<< "$(tail -n 1 <<< "$out")"
+
+	# Under a layout lease.
+	out=$(on server "$HELPERS/daxpin reg $F -l; $HELPERS/daxpin reg $F -l -w")
+	note "lease: $(grep -E '^(lease|reg)' <<< "$out" | tr '\n' ';')"
+	check "layout-lease-taken" grep -q '^lease ok type=16$' <<< "$out"
+	check "lease-read-only-pin" grep -q '^reg ok .* read-only' <<< "$out"
+	check "lease-writable-pin" grep -q '^reg ok .* writable' <<< "$out"
+
+	# Held: visible, kept across writes, broken by a truncate.
+	holder h1 reg $F -l -w -H -t 300
+	pid=$(holder_pid h1)
+	check "holder-holds" grep -q '^holding' <<< "$(holder_out h1)"
+	out=$(on server "grep ' $pid ' /proc/locks")
+	note "/proc/locks: $out"
+	check "proc-locks-layout" grep -qE "LAYOUT +ACTIVE +READ +$pid [0-9a-f:]+ 0 EOF" <<< "$out"
+	out=$(on server "$LAYOUTCTL list $F --json")
+	note "layoutctl list: $(jq -c '[.references[] | select(.kind == "layout-lease") | {pid: .holder.pid, command: .holder.command, offset, length}]' <<< "$out" 2>/dev/null)"
+	check "layoutctl-lists-lease" eq "$(jq "[.references[] | select(.kind == \"layout-lease\" and .holder.pid == $pid)] | length" <<< "$out")" 1
+	must "write while pinned" on server "xfs_io -c 'pwrite -q -S 0x62 0 4k' $F"
+	check "write-keeps-pin" eq "$(grep -c '^break' <<< "$(holder_out h1)")" 0
+	out=$(trunc 2097152)
+	on server "$LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
+	note "truncate: $(tr '\n' ' ' <<< "$out")"
+	note "holder: $(holder_out h1 | grep -E '^(break|deregistered|released)' | tr '\n' ' ')"
+	check "truncate-breaks-lease" grep -q '^break' <<< "$(holder_out h1)"
+	check "truncate-completes" grep -q '^rc=0 ' <<< "$out"
+	rel=$(holder_out h1 | awk '/^released/ {print $2}')
+	end=$(sed -n 's/.* end=\([0-9]*\).*/\1/p' <<< "$out")
+	record truncate_end_minus_release_ms "$(( (end - ${rel:-0}) / 1000000 ))"
+	check "truncate-after-unpin" ge "$end" "${rel:-99999999999999999}"
+	check "size-after-truncate" eq "$(on server "stat -c %s $F")" 2097152
+
+	# A holder that ignores the break: ETXTBSY after lease-break-time.
+	fresh
+	holder h2 reg $F -l -w -H -i -t 300
+	pid=$(holder_pid h2)
+	before=$(server_sum $F)
+	out=$(trunc 4096)
+	note "truncate, holder ignoring: $(tr '\n' ' ' <<< "$out")"
+	ms=$(( ($(sed -n 's/.* end=\([0-9]*\).*/\1/p' <<< "$out") - $(sed -n 's/.* start=\([0-9]*\).*/\1/p' <<< "$out")) / 1000000 ))
+	record refused_truncate_ms "$ms"
+	check "ignored-break-etxtbsy" grep -q 'Text file busy' <<< "$out"
+	check "refused-after-break-time" ge "$ms" $(( BREAK_S * 1000 - 500 ))
+	check "file-unchanged" eq "$(server_sum $F)" "$before"
+	check "lease-kept" grep -qE "LAYOUT +BREAKING +UNLCK +$pid " <<< "$(on server 'cat /proc/locks')"
+	# Killed during a break: its pins and lease go, the truncate completes.
+	on server "kill -9 $pid; $LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
+	holder h3 reg $F -l -w -H -i -t 300
+	pid=$(holder_pid h3)
+	out=$(on server -t 120 "
+		timeout 60 perl -e 'truncate(\$ARGV[0], 4096) or die \"truncate: \$!\\n\"' $F > /run/t.out 2>&1 &
+		t=\$!
+		$LBVM wait-for 30 grep -q '^break' /run/h3.out || echo no-break
+		kill -9 $pid
+		wait \$t; echo rc=\$?; cat /run/t.out")
+	note "truncate, holder killed: $(tr '\n' ' ' <<< "$out")"
+	check "killed-holder-truncate-completes" grep -q '^rc=0' <<< "$out"
+	check "size-after-kill" eq "$(on server "stat -c %s $F")" 4096
+
+	# Permissions and RLIMIT_MEMLOCK.
+	fresh
+	out=$(on server "$NOBODY $HELPERS/daxpin reg $F -l")
+	note "non-owner: $out"
+	check "non-owner-lease-refused" grep -q '^lease failed errno=13' <<< "$out"
+	must "file of nobody" on server "rm -f $G; xfs_io -f -c 'pwrite -q 0 1m' -c fsync $G && chown 65534:65534 $G"
+	out=$(on server "$NOBODY bash -c 'ulimit -l 64; $HELPERS/daxpin reg $G -l -w -n 1048576; $HELPERS/daxpin reg $G -l -w -n 32768'")
+	note "ulimit -l 64: $(tr '\n' ';' <<< "$out")"
+	check "memlock-limit-enforced" grep -q '^reg failed errno=12' <<< "$out"
+	check "pin-counted-as-pinned" grep -q '^reg ok .* vmpin_kb=32$' <<< "$out"
+
+	# io_uring registered buffers, same rules.
+	out=$(on server "$HELPERS/daxpin uring $F -l")
+	note "uring: $(tr '\n' ';' <<< "$out")"
+	check "uring-under-lease" grep -q '^read_fixed ok' <<< "$out"
+	holder h4 uring $F -l -H -t 300
+	pid=$(holder_pid h4)
+	out=$(trunc 8192)
+	on server "$LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
+	note "truncate under uring: $(tr '\n' ' ' <<< "$out"); holder: $(holder_out h4 | grep -E '^(break|released)' | tr '\n' ' ')"
+	check "uring-truncate-breaks" grep -q '^break' <<< "$(holder_out h4)"
+	check "uring-truncate-completes" grep -q '^rc=0 ' <<< "$out"
+	on server "rm -f $F $G" > /dev/null
+}
