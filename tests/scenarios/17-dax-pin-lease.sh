@@ -137,5 +137,40 @@ scenario() {
 	note "truncate under uring: $(tr '\n' ' ' <<< "$out"); holder: $(holder_out h4 | grep -E '^(break|released)' | tr '\n' ' ')"
 	check "uring-truncate-breaks" grep -q '^break' <<< "$(holder_out h4)"
 	check "uring-truncate-completes" grep -q '^rc=0 ' <<< "$out"
+	on server "$LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
+
+	# fsync keeps flushing a writably pinned range: a device may have
+	# written it since, without a fault to mark it dirty again.
+	fresh
+	holder h5 reg $F -l -w -H -t 300
+	pid=$(holder_pid h5)
+	out=$(on server "
+		T=/sys/kernel/tracing/instances/lb17
+		mkdir -p \$T && echo 1 > \$T/events/fs_dax/dax_writeback_one/enable
+		xfs_io -c fsync $F; echo > \$T/trace
+		xfs_io -c fsync $F; grep -c dax_writeback_one \$T/trace
+		echo 0 > \$T/events/fs_dax/dax_writeback_one/enable; rmdir \$T")
+	record pinned_entries_flushed_by_second_fsync "$out"
+	check "fsync-flushes-pinned-range" gt "$out" 0
+	on server "kill $pid; $LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
+
+	# An NFS client's truncate that a local holder blocks is retried
+	# (NFS4ERR_DELAY, not NFS4ERR_IO) and completes once the holder goes.
+	client_up client1 $SERVER_ADDR --no-nvme --no-blkmapd
+	fresh
+	holder h6 reg $F -l -w -H -i -t 300
+	pid=$(holder_pid h6)
+	must "trace" on server "$LBVM trace-start"
+	must "client truncate" on client1 "
+		setsid sh -c 'timeout 180 truncate -s 4096 /mnt/pnfs/pin.dat; echo rc=\$?' < /dev/null > /run/nt.out 2>&1 &"
+	out=$(on server -t 90 "$LBVM wait-for 60 grep -q 'kind pin .* error -26' /sys/kernel/tracing/trace && echo refused")
+	check "nfs-truncate-refused-once" eq "$out" refused
+	check "nfs-client-still-retrying" eq "$(on client1 'cat /run/nt.out')" ""
+	on server "kill -9 $pid" > /dev/null
+	out=$(on client1 -t 200 "$LBVM wait-for 180 grep -q rc= /run/nt.out; cat /run/nt.out")
+	note "client truncate: $(tr '\n' ' ' <<< "$out")"
+	on server "$LBVM trace-stop" > /dev/null
+	check "nfs-truncate-retried-and-completed" grep -q '^rc=0' <<< "$out"
+	check "nfs-truncate-size" eq "$(on server "stat -c %s $F")" 4096
 	on server "rm -f $F $G" > /dev/null
 }
