@@ -9,6 +9,7 @@
 #   make mutants      show each mutant in tests/mutants/ caught by its named assertion
 #   make fstests      fstests on DAX XFS, ours against stock: FSTESTS="generic/009 ..."
 #   make stress       the DMA and LAYOUTGET race scenarios at length
+#   make soak         every kind of reference against layout changes: DURATION=10m
 #   make check-series checkpatch --strict, each patch builds, sparse
 #   make kernel-deb   installable .deb of our kernel from Debian's config (slow)
 #   make deps         install the Debian packages all of this needs (apt-get)
@@ -37,7 +38,7 @@ DEPS_UTILS := pkg-config libjson-c-dev libndctl-dev libnl-genl-3-dev groff-base 
 DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
 DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS) $(DEPS_HELPERS)
 
-.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests stress check-series clean distclean help
+.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests stress soak check-series clean distclean help
 
 all: help
 
@@ -80,6 +81,14 @@ stress: deps
 	@LB_DMA_ROUNDS=320 LB_DMA_MODEL_ROUNDS=40 LB_DMA_MIN_WAITS=1000 \
 		LB_RACE_PIECES=400 LB_RACE_TRUNCATES=250 \
 		tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) 12 13
+
+# make soak: tests/scenarios/19-soak.sh for DURATION (seconds, or with an m
+# suffix minutes); make check runs it for 2 minutes.
+DURATION ?= 10m
+soak: deps
+	@d='$(DURATION)'; case $$d in *m) d=$$(( $${d%m} * 60 ));; *s) d=$${d%s};; esac; \
+		case $$d in ''|*[!0-9]*) echo "make soak: DURATION=N, Ns or Nm" >&2; exit 2;; esac; \
+		LB_SOAK_SECONDS=$$d tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) 19-soak
 
 fstests: deps
 	@scripts/fstests.sh $(FSTESTS)

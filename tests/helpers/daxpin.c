@@ -12,14 +12,16 @@
  *   daxpin uring FILE [-l] [-n LEN] [-H] [-i] [-t S]
  *	The same with an io_uring registered buffer, checked by reading
  *	through it (IORING_OP_READ_FIXED) from a file of known bytes.
- *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-t S]
+ *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]
  *	Layout lease, memory region on the mapping, and one RDMA CM
  *	connection on ADDR:PORT (default 7471) whose peer gets the region's
  *	address and key. On a lease break: deregister, release, go on
- *	serving until the peer disconnects.
- *   daxpin drive ADDR [-p PORT] [-t S]
+ *	serving until the peer disconnects. With -L, wait for SIGUSR1 after
+ *	each break instead, then lease, map and serve again (SIGTERM ends).
+ *   daxpin drive ADDR [-p PORT] [-L] [-t S]
  *	The peer: RDMA WRITE a numbered pattern to the region, RDMA READ it
- *	back and compare, without pause, until the region goes away.
+ *	back and compare, without pause, until the region goes away. With
+ *	-L, connect again each time, until SIGTERM; then print the totals.
  *
  * Lines it prints: "lease ok", "reg ok lkey=.. vmpin_kb=..",
  * "reg failed errno=N (text)", "break NS", "deregistered NS",
@@ -55,7 +57,7 @@
 
 #define PAGE 4096UL
 
-static volatile sig_atomic_t broken;
+static volatile sig_atomic_t broken, go, stop;
 static sigset_t orig_mask;
 static const char *prog = "daxpin";
 
@@ -93,22 +95,31 @@ static long long mono_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void on_sigio(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
-	broken = 1;
+	if (sig == SIGIO)
+		broken = 1;
+	else if (sig == SIGUSR1)
+		go = 1;
+	else
+		stop = 1;
 }
 
-/* SIGIO (the lease break) is blocked except while waiting in ppoll(). */
+/*
+ * SIGIO (the lease break), SIGUSR1 (serve -L: go on) and SIGTERM/SIGINT
+ * (-L: finish) are blocked except while waiting in ppoll().
+ */
 static void setup_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_sigio };
+	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t m;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGIO, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&m);
 	sigaddset(&m, SIGIO);
+	sigaddset(&m, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &m, &orig_mask);
 }
 
@@ -119,7 +130,7 @@ static int wait_event(int fd, long long deadline_ms)
 	long long left = deadline_ms - mono_ms();
 	struct timespec ts;
 
-	if (broken)
+	if (broken || go || stop)
 		return -EINTR;
 	if (left <= 0)
 		return 0;
@@ -149,7 +160,7 @@ struct opts {
 	const char *file, *addr;
 	const char *port;
 	size_t len;
-	int lease, write, hold, ignore, timeout;
+	int lease, write, hold, ignore, timeout, loop;
 };
 
 static int lease_fd = -1;
@@ -306,20 +317,27 @@ static int cmd_uring(struct opts *o)
 	return 0;
 }
 
-/* Wait for one CM event of type @want; anything else is fatal. */
+/*
+ * Wait for one CM event of type @want. With @soft, an unexpected event
+ * (rejected, unreachable, ...) or a timeout returns NULL; without, it is
+ * fatal. NULL is also returned when the lease breaks meanwhile.
+ */
 static struct rdma_cm_event *cm_wait(struct rdma_event_channel *ec,
 				     enum rdma_cm_event_type want,
-				     long long deadline)
+				     long long deadline, int soft)
 {
 	struct rdma_cm_event *ev;
 	int r;
 
 	for (;;) {
 		r = wait_event(ec->fd, deadline);
-		if (r == -EINTR && broken)
+		if (r == -EINTR && (broken || go))
 			return NULL;
-		if (r == 0)
+		if (r == 0) {
+			if (soft)
+				return NULL;
 			die(4, "timed out waiting for %s", rdma_event_str(want));
+		}
 		if (r < 0 && r != -EINTR)
 			die(2, "ppoll: %s", strerror(-r));
 		if (r > 0)
@@ -327,9 +345,14 @@ static struct rdma_cm_event *cm_wait(struct rdma_event_channel *ec,
 	}
 	if (rdma_get_cm_event(ec, &ev))
 		die(2, "rdma_get_cm_event: %s", strerror(errno));
-	if (ev->event != want)
-		die(2, "expected %s, got %s (status %d)", rdma_event_str(want),
-		    rdma_event_str(ev->event), ev->status);
+	if (ev->event != want) {
+		if (!soft)
+			die(2, "expected %s, got %s (status %d)",
+			    rdma_event_str(want), rdma_event_str(ev->event),
+			    ev->status);
+		rdma_ack_cm_event(ev);
+		return NULL;
+	}
 	return ev;
 }
 
@@ -352,34 +375,42 @@ static struct ibv_qp *make_qp(struct rdma_cm_id *id, struct ibv_pd *pd,
 	return id->qp;
 }
 
-static int cmd_serve(struct opts *o)
+static void drop_conn(struct rdma_cm_id *id, struct ibv_pd *pd,
+		      struct ibv_comp_channel *ch, struct ibv_cq *cq)
 {
-	struct rdma_event_channel *ec;
-	struct rdma_cm_id *lid, *id;
-	struct rdma_cm_event *ev;
+	rdma_disconnect(id);
+	rdma_destroy_qp(id);
+	ibv_destroy_cq(cq);
+	ibv_destroy_comp_channel(ch);
+	ibv_dealloc_pd(pd);
+	rdma_destroy_id(id);
+}
+
+/*
+ * One round of serve: the lease and mapping are taken, a peer connects,
+ * gets the region, and RDMA goes on until the lease breaks; then the
+ * region is deregistered and the lease released. Returns the exit status
+ * for a single round, or -1 when the round ended with the lease broken
+ * and let go.
+ */
+static int serve_round(struct opts *o, struct rdma_event_channel *ec,
+		       char *map, long long deadline)
+{
 	struct rdma_conn_param cp = { 0 };
 	struct ibv_comp_channel *ch;
+	struct rdma_cm_event *ev;
 	struct region_info info;
-	struct addrinfo *ai;
+	struct rdma_cm_id *id;
 	struct ibv_cq *cq;
 	struct ibv_pd *pd;
 	struct ibv_mr *mr;
-	long long deadline = mono_ms() + o->timeout * 1000LL;
-	char *map;
 
-	map = map_file(o);
-	ec = rdma_create_event_channel();
-	if (!ec || rdma_create_id(ec, &lid, NULL, RDMA_PS_TCP))
-		die(2, "rdma_create_id: %s", strerror(errno));
-	if (getaddrinfo(o->addr, o->port, NULL, &ai))
-		die(2, "bad address %s", o->addr);
-	if (rdma_bind_addr(lid, ai->ai_addr) || rdma_listen(lid, 1))
-		die(2, "listen on %s:%s: %s", o->addr, o->port, strerror(errno));
-	printf("listening\n");
-	fflush(stdout);
-	ev = cm_wait(ec, RDMA_CM_EVENT_CONNECT_REQUEST, deadline);
-	if (!ev)
-		die(2, "lease broken before a peer connected");
+	ev = cm_wait(ec, RDMA_CM_EVENT_CONNECT_REQUEST, deadline, 0);
+	if (!ev) {
+		printf("break %lld before a peer connected\n", now_ns());
+		release_lease();
+		return -1;
+	}
 	id = ev->id;
 	rdma_ack_cm_event(ev);
 	pd = ibv_alloc_pd(id->verbs);
@@ -390,7 +421,6 @@ static int cmd_serve(struct opts *o)
 			IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
 	if (!mr) {
 		printf("reg failed errno=%d (%s)\n", errno, strerror(errno));
-		fflush(stdout);
 		rdma_reject(id, NULL, 0);
 		return 1;
 	}
@@ -404,11 +434,10 @@ static int cmd_serve(struct opts *o)
 	cp.initiator_depth = 1;
 	if (rdma_accept(id, &cp))
 		die(2, "rdma_accept: %s", strerror(errno));
-	ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED, deadline);
+	ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED, deadline, 1);
 	if (ev)
 		rdma_ack_cm_event(ev);
 	printf("serving\n");
-	fflush(stdout);
 	while (!broken && mono_ms() < deadline)
 		wait_event(-1, deadline);
 	if (!broken) {
@@ -416,16 +445,18 @@ static int cmd_serve(struct opts *o)
 		return 4;
 	}
 	printf("break %lld\n", now_ns());
-	fflush(stdout);
 	if (o->ignore) {
 		printf("ignoring\n");
-		fflush(stdout);
 		for (;;)
 			pause();
 	}
 	ibv_dereg_mr(mr);
 	printf("deregistered %lld\n", now_ns());
 	release_lease();
+	if (o->loop) {
+		drop_conn(id, pd, ch, cq);
+		return -1;
+	}
 	/* Serve on (without the region) until the peer goes. */
 	broken = 0;
 	deadline = mono_ms() + 120000;
@@ -447,8 +478,46 @@ static int cmd_serve(struct opts *o)
 			break;
 		}
 	}
-	fflush(stdout);
 	return 0;
+}
+
+/*
+ * serve [-L]: with -L, after each break wait for SIGUSR1 (or the
+ * deadline), then take the lease, map and serve again, until SIGTERM.
+ */
+static int cmd_serve(struct opts *o)
+{
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+	struct rdma_event_channel *ec;
+	struct rdma_cm_id *lid;
+	struct addrinfo *ai;
+	int round, ret;
+	char *map;
+
+	ec = rdma_create_event_channel();
+	if (!ec || rdma_create_id(ec, &lid, NULL, RDMA_PS_TCP))
+		die(2, "rdma_create_id: %s", strerror(errno));
+	if (getaddrinfo(o->addr, o->port, NULL, &ai))
+		die(2, "bad address %s", o->addr);
+	if (rdma_bind_addr(lid, ai->ai_addr) || rdma_listen(lid, 4))
+		die(2, "listen on %s:%s: %s", o->addr, o->port, strerror(errno));
+	printf("listening\n");
+	for (round = 1; ; round++) {
+		broken = 0;
+		go = 0;
+		map = map_file(o);
+		ret = serve_round(o, ec, map, deadline);
+		munmap(map, o->len);
+		close(lease_fd);
+		lease_fd = -1;
+		if (ret >= 0 || !o->loop)
+			return ret < 0 ? 0 : ret;
+		printf("round %d done, waiting\n", round);
+		while (!go && !stop && mono_ms() < deadline)
+			wait_event(-1, deadline);
+		if (!go)
+			return 0;
+	}
 }
 
 /* Post one RDMA op and wait for its completion; returns the wc status. */
@@ -489,21 +558,26 @@ static int rdma_op(struct ibv_qp *qp, struct ibv_cq *cq,
 	}
 }
 
-static int cmd_drive(struct opts *o)
+/*
+ * One connection of drive: connect, then WRITE/READ/compare until an
+ * operation fails. Returns the status that ended it, 3 on a mismatch, or
+ * -1 if no connection could be made.
+ */
+static int drive_round(struct opts *o, unsigned long long *ops,
+		       unsigned long long *mismatches, long long deadline)
 {
-	struct rdma_event_channel *ec;
-	struct rdma_cm_id *id;
-	struct rdma_cm_event *ev;
 	struct rdma_conn_param cp = { 0 };
+	struct rdma_event_channel *ec;
 	struct ibv_comp_channel *ch;
 	struct region_info info;
+	struct rdma_cm_event *ev;
+	struct rdma_cm_id *id;
 	struct addrinfo *ai;
 	struct ibv_qp *qp;
 	struct ibv_cq *cq;
 	struct ibv_pd *pd;
 	struct ibv_mr *lmr;
-	long long deadline = mono_ms() + o->timeout * 1000LL;
-	unsigned long long ops = 0;
+	unsigned long long n = 0;
 	char *wbuf, *rbuf;
 	int st;
 
@@ -514,10 +588,11 @@ static int cmd_drive(struct opts *o)
 		die(2, "bad address %s", o->addr);
 	if (rdma_resolve_addr(id, NULL, ai->ai_addr, 10000))
 		die(2, "rdma_resolve_addr: %s", strerror(errno));
-	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ADDR_RESOLVED, deadline));
+	freeaddrinfo(ai);
+	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ADDR_RESOLVED, deadline, 0));
 	if (rdma_resolve_route(id, 10000))
 		die(2, "rdma_resolve_route: %s", strerror(errno));
-	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ROUTE_RESOLVED, deadline));
+	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ROUTE_RESOLVED, deadline, 0));
 	pd = ibv_alloc_pd(id->verbs);
 	qp = make_qp(id, pd, &ch, &cq);
 	wbuf = aligned_alloc(PAGE, 2 * PAGE);
@@ -530,24 +605,29 @@ static int cmd_drive(struct opts *o)
 	cp.retry_count = 3;
 	if (rdma_connect(id, &cp))
 		die(2, "rdma_connect: %s", strerror(errno));
-	ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED, deadline);
-	if (ev->param.conn.private_data_len < sizeof(info))
-		die(2, "no region from the server");
+	ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED, deadline, o->loop);
+	if (!ev || ev->param.conn.private_data_len < sizeof(info)) {
+		if (ev)
+			rdma_ack_cm_event(ev);
+		if (!o->loop)
+			die(2, "no region from the server");
+		st = -1;
+		goto out;
+	}
 	memcpy(&info, ev->param.conn.private_data, sizeof(info));
 	rdma_ack_cm_event(ev);
 	printf("connected region len=%u\n", info.len);
-	fflush(stdout);
 
 	for (;;) {
-		uint64_t off = (ops % (info.len / PAGE)) * PAGE;
+		uint64_t off = (n % (info.len / PAGE)) * PAGE;
 		unsigned long long i;
 
-		if (mono_ms() >= deadline) {
-			printf("timeout after %llu ops\n", ops);
-			return 4;
+		if (mono_ms() >= deadline || stop) {
+			st = -ETIMEDOUT;
+			break;
 		}
 		for (i = 0; i < PAGE / 8; i++)
-			((unsigned long long *)wbuf)[i] = ops << 16 | i;
+			((unsigned long long *)wbuf)[i] = (*ops + n) << 16 | i;
 		st = rdma_op(qp, cq, ch, IBV_WR_RDMA_WRITE, lmr, wbuf,
 			     info.addr + off, info.rkey, deadline);
 		if (st == IBV_WC_SUCCESS)
@@ -556,19 +636,67 @@ static int cmd_drive(struct opts *o)
 		if (st != IBV_WC_SUCCESS)
 			break;
 		if (memcmp(wbuf, rbuf, PAGE)) {
-			printf("mismatch at op %llu offset %llu\n", ops,
+			printf("mismatch at op %llu offset %llu\n", *ops + n,
 			       (unsigned long long)off);
-			return 3;
+			(*mismatches)++;
+			if (!o->loop) {
+				st = 3;
+				n++;
+				break;
+			}
 		}
-		ops++;
-		if (ops % 100 == 0) {
-			printf("ops %llu\n", ops);
-			fflush(stdout);
-		}
+		n++;
+		if ((*ops + n) % 100 == 0)
+			printf("ops %llu\n", *ops + n);
 	}
-	printf("stopped after %llu ops: %s\n", ops,
-	       st < 0 ? strerror(-st) : ibv_wc_status_str(st));
+	printf("stopped after %llu ops: %s\n", *ops + n,
+	       st == 3 ? "mismatch" : st < 0 ? strerror(-st) :
+	       ibv_wc_status_str(st));
+	*ops += n;
+out:
 	rdma_disconnect(id);
+	ibv_dereg_mr(lmr);
+	free(wbuf);
+	rdma_destroy_qp(id);
+	ibv_destroy_cq(cq);
+	ibv_destroy_comp_channel(ch);
+	ibv_dealloc_pd(pd);
+	rdma_destroy_id(id);
+	rdma_destroy_event_channel(ec);
+	return st;
+}
+
+/* drive [-L]: with -L, connect again after each lost region, until
+ * SIGTERM or the deadline; then print the totals. */
+static int cmd_drive(struct opts *o)
+{
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+	unsigned long long ops = 0, mismatches = 0, rounds = 0;
+	int st;
+
+	for (;;) {
+		st = drive_round(o, &ops, &mismatches, deadline);
+		if (st >= 0 && st != 3 && st != -ETIMEDOUT)
+			rounds++;
+		if (!o->loop)
+			break;
+		if (stop || mono_ms() >= deadline)
+			break;
+		if (st == -1)
+			/* The server is between rounds: try again shortly. */
+			wait_event(-1, mono_ms() + 200);
+	}
+	if (o->loop) {
+		printf("total ops %llu mismatches %llu regions %llu\n", ops,
+		       mismatches, rounds);
+		return mismatches ? 3 : 0;
+	}
+	if (st == -ETIMEDOUT) {
+		printf("timeout after %llu ops\n", ops);
+		return 4;
+	}
+	if (st == 3)
+		return 3;
 	return st == IBV_WC_REM_ACCESS_ERR || st == IBV_WC_WR_FLUSH_ERR ? 0 : 1;
 }
 
@@ -576,8 +704,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: daxpin reg|uring FILE [-l] [-w] [-n LEN] [-H] [-i] [-t S]\n"
-		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-t S]\n"
-		"       daxpin drive ADDR [-p PORT] [-t S]\n");
+		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]\n"
+		"       daxpin drive ADDR [-p PORT] [-L] [-t S]\n");
 	exit(2);
 }
 
@@ -595,7 +723,7 @@ int main(int argc, char **argv)
 	else
 		o.file = argv[2];
 	optind = 3;
-	while ((c = getopt(argc, argv, "lwn:Hit:a:p:")) != -1) {
+	while ((c = getopt(argc, argv, "lwn:Hit:a:p:L")) != -1) {
 		switch (c) {
 		case 'l': o.lease = 1; break;
 		case 'w': o.write = 1; break;
@@ -605,6 +733,7 @@ int main(int argc, char **argv)
 		case 't': o.timeout = atoi(optarg); break;
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = optarg; break;
+		case 'L': o.loop = 1; break;
 		default: usage();
 		}
 	}
@@ -612,6 +741,13 @@ int main(int argc, char **argv)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_signals();
+	if (o.loop) {
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+	}
 	if (!strcmp(cmd, "reg"))
 		return cmd_reg(&o);
 	if (!strcmp(cmd, "uring"))
