@@ -139,7 +139,8 @@ wait_listening() {
 }
 
 # boot_vms KERNEL_DIR VM...: the standard topology, or part of it. The server
-# has emulated pmem (1 GiB at 1 GiB) and one point-to-point link per client:
+# has emulated pmem (1 GiB at 1 GiB; client1 has 320 MiB of its own) and one
+# point-to-point link per client:
 # client1 on 10.55.1.0/24, client2 on 10.55.2.0/24. Waits until every agent
 # answers.
 boot_vms() {
@@ -156,7 +157,9 @@ boot_vms() {
 			# The clients' qemu connects at start: the server must listen.
 			wait_listening "$p1" 30 && wait_listening "$p2" 30 ||
 				{ say "server qemu did not open its links: $(cat "$LB_RUN/server.qemu.log")"; return 1; } ;;
-		client1) vm_start client1 2 1024M "$kdir" "" "l1:connect:$p1:10.55.1.2/24" ;;
+		# client1 has a pmem namespace of its own (320 MiB at 1 GiB), for
+		# DMA out of its DAX memory into NFS (20-nfs-rdma).
+		client1) vm_start client1 2 1536M "$kdir" "memmap=320M!1G" "l1:connect:$p1:10.55.1.2/24" ;;
 		client2) vm_start client2 3 1024M "$kdir" "" "l2:connect:$p2:10.55.2.2/24" ;;
 		esac
 	done
