@@ -3,12 +3,13 @@
  * daxpin: long-term pins of DAX memory under a layout lease, for the
  * RDMA scenarios.
  *
- *   daxpin reg FILE [-l] [-w] [-n LEN] [-H] [-i] [-t S]
+ *   daxpin reg FILE [-l] [-w] [-n LEN] [-H] [-i|-u] [-t S]
  *	Map LEN bytes (default 1 MiB) of FILE shared, take a layout lease
  *	first with -l, and register them as an RDMA memory region on the
  *	first RDMA device: read-only, or writable with -w. With -H hold the
  *	region until the lease is broken (or S seconds, default 600, pass),
- *	then deregister it and release the lease; with -i ignore the break.
+ *	then deregister it and release the lease; with -i ignore the break;
+ *	with -u unmap the buffer and release the lease but keep the pins.
  *   daxpin uring FILE [-l] [-n LEN] [-H] [-i] [-t S]
  *	The same with an io_uring registered buffer, checked by reading
  *	through it (IORING_OP_READ_FIXED) from a file of known bytes.
@@ -160,10 +161,12 @@ struct opts {
 	const char *file, *addr;
 	const char *port;
 	size_t len;
-	int lease, write, hold, ignore, timeout, loop;
+	int lease, write, hold, ignore, timeout, loop, unmap;
 };
 
 static int lease_fd = -1;
+static void *map_addr;
+static size_t map_len;
 
 /* Open and map FILE, taking the layout lease first if asked to. */
 static void *map_file(struct opts *o)
@@ -184,6 +187,8 @@ static void *map_file(struct opts *o)
 	map = mmap(NULL, o->len, PROT_READ | PROT_WRITE, MAP_SHARED, lease_fd, 0);
 	if (map == MAP_FAILED)
 		die(2, "mmap %s: %s", o->file, strerror(errno));
+	map_addr = map;
+	map_len = o->len;
 	return map;
 }
 
@@ -214,6 +219,15 @@ static int hold(struct opts *o, void (*drop)(void *), void *arg)
 	fflush(stdout);
 	if (o->ignore) {
 		printf("ignoring\n");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
+	if (o->unmap) {
+		/* Misbehave: let the lease go, keep the pins, unmap the buffer. */
+		munmap(map_addr, map_len);
+		release_lease();
+		printf("kept pins\n");
 		fflush(stdout);
 		for (;;)
 			pause();
@@ -703,7 +717,7 @@ static int cmd_drive(struct opts *o)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: daxpin reg|uring FILE [-l] [-w] [-n LEN] [-H] [-i] [-t S]\n"
+		"usage: daxpin reg|uring FILE [-l] [-w] [-n LEN] [-H] [-i|-u] [-t S]\n"
 		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]\n"
 		"       daxpin drive ADDR [-p PORT] [-L] [-t S]\n");
 	exit(2);
@@ -723,13 +737,14 @@ int main(int argc, char **argv)
 	else
 		o.file = argv[2];
 	optind = 3;
-	while ((c = getopt(argc, argv, "lwn:Hit:a:p:L")) != -1) {
+	while ((c = getopt(argc, argv, "lwn:Hiut:a:p:L")) != -1) {
 		switch (c) {
 		case 'l': o.lease = 1; break;
 		case 'w': o.write = 1; break;
 		case 'n': o.len = strtoul(optarg, NULL, 0); break;
 		case 'H': o.hold = 1; break;
 		case 'i': o.ignore = 1; break;
+		case 'u': o.unmap = 1; break;
 		case 't': o.timeout = atoi(optarg); break;
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = optarg; break;

@@ -54,8 +54,8 @@ scenario() {
 	# Without a lease: refused on both kernels (EOPNOTSUPP for RDMA).
 	out=$(on server "$HELPERS/daxpin reg $F; $HELPERS/daxpin reg $F -w; $HELPERS/daxpin uring $F")
 	note "no lease: $(grep -E '^reg' <<< "$out" | tr '\n' ';')"
-	check "no-lease-pins-refused" eq "$(grep -c '^reg failed errno=95' <<< "$out")" 2
-	check "no-lease-uring-refused" grep -q '^reg failed' <<< "$(tail -n 1 <<< "$out")"
+	check "no-lease-pins-refused" eq "$(head -n 2 <<< "$out" | grep -c '^reg failed errno=95')" 2
+	check "no-lease-uring-refused" grep -q '^reg failed' <<< "$(sed -n 3p <<< "$out")"
 
 	# Under a layout lease.
 	out=$(on server "$HELPERS/daxpin reg $F -l; $HELPERS/daxpin reg $F -l -w")
@@ -114,6 +114,20 @@ scenario() {
 	note "truncate, holder killed: $(tr '\n' ' ' <<< "$out")"
 	check "killed-holder-truncate-completes" grep -q '^rc=0' <<< "$out"
 	check "size-after-kill" eq "$(on server "stat -c %s $F")" 4096
+
+	# A holder that lets the lease go but keeps its pins, its buffer
+	# unmapped: the truncate waits for the pinned pages although nothing
+	# maps the file, and completes once they are unpinned.
+	fresh
+	holder h7 reg $F -l -w -H -u -t 300
+	pid=$(holder_pid h7)
+	out=$(on server -t 60 "timeout 15 perl -e 'truncate(\$ARGV[0], 4096) or die \"truncate: \$!\\n\"' $F 2>&1; echo rc=\$?")
+	note "truncate, pins kept unmapped: $(tr '\n' ' ' <<< "$out") holder: $(holder_out h7 | grep -E '^(break|released|kept)' | tr '\n' ' ')"
+	size=$(on server "stat -c %s $F")
+	check "truncate-waits-for-unmapped-pins" eq "$size" 4194304
+	on server "kill -9 $pid; $LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
+	out=$(trunc 4096)
+	check "truncate-after-pins-gone" grep -q '^rc=0 ' <<< "$out"
 
 	# Permissions and RLIMIT_MEMLOCK.
 	fresh
