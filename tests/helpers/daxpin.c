@@ -419,38 +419,57 @@ static int serve_round(struct opts *o, struct rdma_event_channel *ec,
 	struct ibv_pd *pd;
 	struct ibv_mr *mr;
 
-	ev = cm_wait(ec, RDMA_CM_EVENT_CONNECT_REQUEST, deadline, 0);
-	if (!ev) {
-		printf("break %lld before a peer connected\n", now_ns());
-		release_lease();
-		return -1;
-	}
-	id = ev->id;
-	rdma_ack_cm_event(ev);
-	pd = ibv_alloc_pd(id->verbs);
-	if (!pd)
-		die(2, "ibv_alloc_pd: %s", strerror(errno));
-	make_qp(id, pd, &ch, &cq);
-	mr = ibv_reg_mr(pd, map, o->len, IBV_ACCESS_LOCAL_WRITE |
-			IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
-	if (!mr) {
-		printf("reg failed errno=%d (%s)\n", errno, strerror(errno));
-		rdma_reject(id, NULL, 0);
-		return 1;
-	}
-	printf("reg ok lkey=0x%x writable vmpin_kb=%ld\n", mr->lkey, vmpin_kb());
-	info.addr = (uintptr_t)map;
-	info.rkey = mr->rkey;
-	info.len = o->len;
-	cp.private_data = &info;
-	cp.private_data_len = sizeof(info);
-	cp.responder_resources = 1;
-	cp.initiator_depth = 1;
-	if (rdma_accept(id, &cp))
-		die(2, "rdma_accept: %s", strerror(errno));
-	ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED, deadline, 1);
-	if (ev)
+	/*
+	 * A peer that gave up waiting (its request was queued while this
+	 * side was between rounds) never answers: take the next request.
+	 */
+	for (;;) {
+		ev = cm_wait(ec, RDMA_CM_EVENT_CONNECT_REQUEST, deadline, 0);
+		if (!ev) {
+			printf("break %lld before a peer connected\n", now_ns());
+			release_lease();
+			return -1;
+		}
+		id = ev->id;
 		rdma_ack_cm_event(ev);
+		pd = ibv_alloc_pd(id->verbs);
+		if (!pd)
+			die(2, "ibv_alloc_pd: %s", strerror(errno));
+		make_qp(id, pd, &ch, &cq);
+		mr = ibv_reg_mr(pd, map, o->len, IBV_ACCESS_LOCAL_WRITE |
+				IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
+		if (!mr) {
+			printf("reg failed errno=%d (%s)\n", errno, strerror(errno));
+			rdma_reject(id, NULL, 0);
+			return 1;
+		}
+		printf("reg ok lkey=0x%x writable vmpin_kb=%ld\n", mr->lkey,
+		       vmpin_kb());
+		info.addr = (uintptr_t)map;
+		info.rkey = mr->rkey;
+		info.len = o->len;
+		cp.private_data = &info;
+		cp.private_data_len = sizeof(info);
+		cp.responder_resources = 1;
+		cp.initiator_depth = 1;
+		if (rdma_accept(id, &cp))
+			die(2, "rdma_accept: %s", strerror(errno));
+		ev = cm_wait(ec, RDMA_CM_EVENT_ESTABLISHED,
+			     mono_ms() + 15000 < deadline ? mono_ms() + 15000 :
+			     deadline, 1);
+		if (ev) {
+			rdma_ack_cm_event(ev);
+			break;
+		}
+		ibv_dereg_mr(mr);
+		drop_conn(id, pd, ch, cq);
+		if (broken) {
+			printf("break %lld before a peer connected\n", now_ns());
+			release_lease();
+			return -1;
+		}
+		printf("peer went away before the connection was established\n");
+	}
 	printf("serving\n");
 	while (!broken && mono_ms() < deadline)
 		wait_event(-1, deadline);
@@ -527,6 +546,7 @@ static int cmd_serve(struct opts *o)
 		if (ret >= 0 || !o->loop)
 			return ret < 0 ? 0 : ret;
 		printf("round %d done, waiting\n", round);
+		broken = 0;
 		while (!go && !stop && mono_ms() < deadline)
 			wait_event(-1, deadline);
 		if (!go)

@@ -201,6 +201,11 @@ class ModelWorker(threading.Thread):
 
     def run(self):
         self.server.run("rm -f %s; touch %s; chmod 666 %s" % ((self.spath,) * 3))
+        # Keep the file open on the client, so that it keeps its layouts
+        # between writes (the Linux client returns them at the last close)
+        # and the server's changes have something to recall.
+        self.client.run("setsid sh -c 'exec 3<>%s; exec sleep 100000' < /dev/null > /dev/null 2>&1 &"
+                        " echo $! > /run/soak-hold-%s.pid" % (self.cpath, self.name))
         while time.monotonic() < self.deadline:
             self.step()
             if self.n % 4 == 0:
@@ -209,6 +214,7 @@ class ModelWorker(threading.Thread):
                 self.verify("client")
         self.verify("server")
         self.verify("client")
+        self.client.run("kill $(cat /run/soak-hold-%s.pid)" % self.name)
 
 
 class MRWorker(threading.Thread):

@@ -30,17 +30,17 @@ scenario() {
 	check "data-through-block-layout" lt "$(( $(kv WRITE_BYTES "$d") * 100 ))" $((16 * 1048576))
 	check "server-reads-client-checksum" eq "$(server_sum /srv/export/rdma.dat)" "$sum"
 
-	# client1's own DAX filesystem, filled, with an 8 MiB buffer file.
+	# client1's own DAX filesystem, filled, with a 64 MiB buffer file.
 	must "client1 pmem" on client1 "$LBVM pmem > /dev/null && mkfs.xfs -q -f -m reflink=0 /dev/pmem0 &&
 		mkdir -p /mnt/dax && mount -o dax=always /dev/pmem0 /mnt/dax"
-	must "buffer file" on client1 "xfs_io -f -c 'pwrite -q -S 0x71 0 8m' -c fsync /mnt/dax/buf.dat"
+	must "buffer file" on client1 "xfs_io -f -c 'pwrite -q -S 0x71 0 64m' -c fsync /mnt/dax/buf.dat"
 	old=$(extents client1 /mnt/dax/buf.dat)
 	fill_canaries client1 /mnt/dax 0 > /dev/null
 	must "client1 filesystem nearly full" on client1 '[ $(df -m --output=avail /mnt/dax | tail -n1) -le 1 ]'
 	out=$(on client1 -t 300 "
-		$HELPERS/dmawrite /mnt/pnfs/dma.dat /mnt/dax/buf.dat 8388608 > /run/dw.out 2>&1 &
+		$HELPERS/dmawrite /mnt/pnfs/dma.dat /mnt/dax/buf.dat 67108864 > /run/dw.out 2>&1 &
 		pid=\$!
-		$LBVM wait-for 60 sh -c \"grep -q mapped /run/dw.out && [ \\\$(cut -d' ' -f3 /proc/\$pid/stat) = D ]\" ||
+		$LBVM wait-for 60 sh -c \"grep -q mapped /run/dw.out && [ \\\$(cut -d' ' -f3 /proc/\$pid/stat 2>/dev/null) = D ]\" ||
 			{ echo no-inflight; cat /run/dw.out; kill \$pid; exit 1; }
 		echo truncate_start \$(date +%s%N)
 		truncate -s 0 /mnt/dax/buf.dat
@@ -60,7 +60,7 @@ scenario() {
 	record truncate_end_minus_dma_done_ms "$(( (te - ${dma_done:-0}) / 1000000 ))"
 	check "truncate-waited-for-dma" ge "$(( te + 250000000 ))" "${dma_done:-99999999999999999999}"
 	ssum=$(server_sum /srv/export/dma.dat)
-	check "nfs-file-holds-buffer" eq "$ssum" "$(yes q | tr -d '\n' | head -c 8388608 | sha256sum | cut -d' ' -f1)"
+	check "nfs-file-holds-buffer" eq "$ssum" "$(yes q | tr -d '\n' | head -c 67108864 | sha256sum | cut -d' ' -f1)"
 	ov=$(overlap "$old" "$(extents client1 /mnt/dax/canary.dma)")
 	record canary_bytes_on_freed_blocks "$ov"
 	check "canary-on-freed-blocks" gt "$ov" 0
