@@ -17,7 +17,8 @@ scenario() {
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
 	client_up client2 $SERVER_ADDR2 --proto rdma --no-nvme
-	must "client2 mount over rdma" on client2 'grep -q "proto=rdma" /proc/mounts'
+	note "client2: $(on client2 'grep " /mnt/pnfs " /proc/mounts')"
+	must "client2 mount over rdma" on client2 'grep " /mnt/pnfs " /proc/mounts | grep -q "proto=rdma"'
 	for vm in server client1 client2; do mark[$vm]=$(console_mark "$vm"); done
 	python3 "$LB_TOP/tests/lib/soak.py" --seconds "$secs" --run-dir "$LB_RUN" ${LB_SOAK_ARGS:-} \
 		--top "$LB_TOP" --helpers "$HELPERS" --out "$LB_SCEN_DIR" 2>&1 |
