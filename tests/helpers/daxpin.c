@@ -345,7 +345,7 @@ static struct rdma_cm_event *cm_wait(struct rdma_event_channel *ec,
 
 	for (;;) {
 		r = wait_event(ec->fd, deadline);
-		if (r == -EINTR && (broken || go))
+		if (r == -EINTR && (broken || go || stop))
 			return NULL;
 		if (r == 0) {
 			if (soft)
@@ -585,8 +585,11 @@ static int rdma_op(struct ibv_qp *qp, struct ibv_cq *cq,
 		n = ibv_poll_cq(cq, 1, &wc);
 		if (n == 1)
 			return wc.status;
-		if (wait_event(ch->fd, deadline) == 0)
+		n = wait_event(ch->fd, deadline);
+		if (n == 0)
 			return -ETIMEDOUT;
+		if (n < 0 && stop)
+			return -EINTR;
 		if (ibv_get_cq_event(ch, &ecq, &ectx) == 0)
 			ibv_ack_cq_events(ecq, 1);
 	}
@@ -623,10 +626,16 @@ static int drive_round(struct opts *o, unsigned long long *ops,
 	if (rdma_resolve_addr(id, NULL, ai->ai_addr, 10000))
 		die(2, "rdma_resolve_addr: %s", strerror(errno));
 	freeaddrinfo(ai);
-	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ADDR_RESOLVED, deadline, 0));
+	ev = cm_wait(ec, RDMA_CM_EVENT_ADDR_RESOLVED, deadline, 0);
+	if (!ev)
+		goto out_id;
+	rdma_ack_cm_event(ev);
 	if (rdma_resolve_route(id, 10000))
 		die(2, "rdma_resolve_route: %s", strerror(errno));
-	rdma_ack_cm_event(cm_wait(ec, RDMA_CM_EVENT_ROUTE_RESOLVED, deadline, 0));
+	ev = cm_wait(ec, RDMA_CM_EVENT_ROUTE_RESOLVED, deadline, 0);
+	if (!ev)
+		goto out_id;
+	rdma_ack_cm_event(ev);
 	pd = ibv_alloc_pd(id->verbs);
 	qp = make_qp(id, pd, &ch, &cq);
 	wbuf = aligned_alloc(PAGE, 2 * PAGE);
@@ -698,6 +707,11 @@ out:
 	rdma_destroy_id(id);
 	rdma_destroy_event_channel(ec);
 	return st;
+out_id:
+	/* Told to stop while resolving. */
+	rdma_destroy_id(id);
+	rdma_destroy_event_channel(ec);
+	return -1;
 }
 
 /* drive [-L]: with -L, connect again after each lost region, until
