@@ -200,29 +200,35 @@ static void release_lease(void)
 }
 
 /*
+ * Wait until the lease breaks (1) or the deadline passes (0, "timeout");
+ * with -i, a break is reported and then ignored: this never returns.
+ */
+static int await_break(struct opts *o, long long deadline)
+{
+	while (!broken && mono_ms() < deadline)
+		wait_event(-1, deadline);
+	if (!broken) {
+		printf("timeout\n");
+		return 0;
+	}
+	printf("break %lld\n", now_ns());
+	if (o->ignore) {
+		printf("ignoring\n");
+		for (;;)
+			pause();
+	}
+	return 1;
+}
+
+/*
  * After the pin: hold it until the lease breaks, then let go (unpin with
  * drop(), release the lease) unless told to ignore the break.
  */
 static int hold(struct opts *o, void (*drop)(void *), void *arg)
 {
-	long long deadline = mono_ms() + o->timeout * 1000LL;
-
 	printf("holding\n");
-	fflush(stdout);
-	while (!broken && mono_ms() < deadline)
-		wait_event(-1, deadline);
-	if (!broken) {
-		printf("timeout\n");
+	if (!await_break(o, mono_ms() + o->timeout * 1000LL))
 		return 4;
-	}
-	printf("break %lld\n", now_ns());
-	fflush(stdout);
-	if (o->ignore) {
-		printf("ignoring\n");
-		fflush(stdout);
-		for (;;)
-			pause();
-	}
 	if (o->unmap) {
 		/* Misbehave: let the lease go, keep the pins, unmap the buffer. */
 		munmap(map_addr, map_len);
@@ -471,18 +477,8 @@ static int serve_round(struct opts *o, struct rdma_event_channel *ec,
 		printf("peer went away before the connection was established\n");
 	}
 	printf("serving\n");
-	while (!broken && mono_ms() < deadline)
-		wait_event(-1, deadline);
-	if (!broken) {
-		printf("timeout\n");
+	if (!await_break(o, deadline))
 		return 4;
-	}
-	printf("break %lld\n", now_ns());
-	if (o->ignore) {
-		printf("ignoring\n");
-		for (;;)
-			pause();
-	}
 	ibv_dereg_mr(mr);
 	printf("deregistered %lld\n", now_ns());
 	release_lease();
