@@ -200,13 +200,18 @@ static void release_lease(void)
 }
 
 /*
- * Wait until the lease breaks (1) or the deadline passes (0, "timeout");
- * with -i, a break is reported and then ignored: this never returns.
+ * Wait until the lease breaks (1), the deadline passes (0, "timeout") or,
+ * with -L, SIGTERM says stop (-1, "stopped"); with -i, a break is
+ * reported and then ignored: this never returns.
  */
 static int await_break(struct opts *o, long long deadline)
 {
-	while (!broken && mono_ms() < deadline)
+	while (!broken && !stop && mono_ms() < deadline)
 		wait_event(-1, deadline);
+	if (!broken && stop) {
+		printf("stopped\n");
+		return -1;
+	}
 	if (!broken) {
 		printf("timeout\n");
 		return 0;
@@ -227,7 +232,7 @@ static int await_break(struct opts *o, long long deadline)
 static int hold(struct opts *o, void (*drop)(void *), void *arg)
 {
 	printf("holding\n");
-	if (!await_break(o, mono_ms() + o->timeout * 1000LL))
+	if (await_break(o, mono_ms() + o->timeout * 1000LL) == 0)
 		return 4;
 	if (o->unmap) {
 		/* Misbehave: let the lease go, keep the pins, unmap the buffer. */
@@ -424,6 +429,7 @@ static int serve_round(struct opts *o, struct rdma_event_channel *ec,
 	struct ibv_cq *cq;
 	struct ibv_pd *pd;
 	struct ibv_mr *mr;
+	int ret;
 
 	/*
 	 * A peer that gave up waiting (its request was queued while this
@@ -431,6 +437,11 @@ static int serve_round(struct opts *o, struct rdma_event_channel *ec,
 	 */
 	for (;;) {
 		ev = cm_wait(ec, RDMA_CM_EVENT_CONNECT_REQUEST, deadline, 0);
+		if (!ev && stop && !broken) {
+			printf("stopped\n");
+			release_lease();
+			return 0;
+		}
 		if (!ev) {
 			printf("break %lld before a peer connected\n", now_ns());
 			release_lease();
@@ -477,11 +488,17 @@ static int serve_round(struct opts *o, struct rdma_event_channel *ec,
 		printf("peer went away before the connection was established\n");
 	}
 	printf("serving\n");
-	if (!await_break(o, deadline))
+	ret = await_break(o, deadline);
+	if (ret == 0)
 		return 4;
 	ibv_dereg_mr(mr);
 	printf("deregistered %lld\n", now_ns());
 	release_lease();
+	if (ret < 0) {
+		/* Told to stop while serving. */
+		drop_conn(id, pd, ch, cq);
+		return 0;
+	}
 	if (o->loop) {
 		drop_conn(id, pd, ch, cq);
 		return -1;

@@ -294,7 +294,14 @@ class MRWorker(threading.Thread):
                 self.stats.corrupt(name, "%s RDMA reads differed from what was written" % m.group(2))
         else:
             self.stats.fail(name, "no totals from daxpin drive: " + out[-300:])
-        s.run("kill $(cat /run/soak-srv.pid); rm -f %s" % self.path)
+        # The server's region must go with SIGTERM, wherever serve is.
+        rc, out = s.run("kill $(cat /run/soak-srv.pid); "
+                        "{l} wait-for 60 sh -c '! kill -0 $(cat /run/soak-srv.pid) 2>/dev/null'"
+                        .format(l=self.lbvm), timeout=90)
+        if rc != 0:
+            self.stats.fail(name, "daxpin serve did not stop on SIGTERM: " +
+                            s.run("tail -n 5 /run/soak-srv.out; kill -9 $(cat /run/soak-srv.pid)")[1][-300:])
+        s.run("rm -f %s" % self.path)
 
 
 def breaks(server):
