@@ -10,6 +10,7 @@
 #   make fstests      fstests on DAX XFS, ours against stock: FSTESTS="generic/009 ..."
 #   make stress       the DMA and LAYOUTGET race scenarios at length
 #   make soak         every kind of reference against layout changes: DURATION=10m
+#   make bench        ours against stock, bench kernels, one run: ROUNDS=3 -> BENCHMARKS.md
 #   make check-series checkpatch --strict, each patch builds, sparse
 #   make kernel-deb   installable .deb of our kernel from Debian's config (slow)
 #   make deps         install the Debian packages all of this needs (apt-get)
@@ -36,14 +37,16 @@ DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev
 DEPS_UTILS := pkg-config libjson-c-dev libndctl-dev libnl-genl-3-dev groff-base man-db
 # tests/helpers: the RDMA and io_uring pinning program.
 DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
-DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS) $(DEPS_HELPERS)
+# bench/: the measuring tools the VMs run, and the plots.
+DEPS_BENCH := fio perftest gnuplot-nox
+DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS) $(DEPS_HELPERS) $(DEPS_BENCH)
 
-.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests stress soak check-series clean distclean help
+.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests stress soak check-series bench clean distclean help
 
 all: help
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
@@ -89,6 +92,13 @@ soak: deps
 	@d='$(DURATION)'; case $$d in *m) d=$$(( $${d%m} * 60 ));; *s) d=$${d%s};; esac; \
 		case $$d in ''|*[!0-9]*) echo "make soak: DURATION=N, Ns or Nm" >&2; exit 2;; esac; \
 		LB_SOAK_SECONDS=$$d tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) 19-soak
+
+# make bench: both bench kernels, ROUNDS boots of each, alternating;
+# MEASURES picks some of bench/measures/ by name.
+ROUNDS ?= 3
+MEASURES ?=
+bench: deps utils
+	@bench/run --rounds $(ROUNDS) $(MEASURES)
 
 fstests: deps
 	@scripts/fstests.sh $(FSTESTS)

@@ -1,0 +1,33 @@
+# Range-aware gain: a hole punch outside every range clients hold layouts
+# on. Ours recalls nothing and should take within 1.1x of the same punch on
+# a file nobody holds layouts on; stock recalls every layout of the file.
+. "$LB_TOP/bench/lib.sh"
+DESC="range-aware gain: a punch outside every layout, against the same punch with no layouts"
+TIMEOUT=1800
+
+scenario() {
+	local i ns tr f=rg.dat g=rg-none.dat
+	server_up --fs dax --size 300m
+	client_up client1 $SERVER_ADDR
+	client_up client2 $SERVER_ADDR2
+	for i in $(seq "$BENCH_REPEAT"); do
+		progress "range gain: $i/$BENCH_REPEAT"
+		on server "rm -f /srv/export/$f /srv/export/$g
+			xfs_io -f -c 'pwrite -q 0 64m' /srv/export/$f
+			xfs_io -f -c 'pwrite -q 0 64m' /srv/export/$g"
+		layouts_held client1 $f 0
+		layouts_held client2 $f 16
+		on server "$LBVM trace-start"
+		ns=$(timeop server punch /srv/export/$f $((48 << 20)) $((8 << 20)))
+		tr=$(on server "$LBVM trace-stop")
+		must "punch timed" test -n "$ns"
+		sample punch-outside-layouts 2-clients "$ns" ns
+		sample punch-outside-layouts-recalls 2-clients "$(trace_count nfsd_layout_recall "$tr")" count
+		ns=$(timeop server punch /srv/export/$g $((48 << 20)) $((8 << 20)))
+		must "punch timed" test -n "$ns"
+		sample punch-no-layouts none "$ns" ns
+		release_open client1
+		release_open client2
+	done
+	on server "rm -f /srv/export/$f /srv/export/$g" > /dev/null
+}
