@@ -12,9 +12,12 @@ scenario() {
 	client_up client2 $SERVER_ADDR2
 	for i in $(seq "$BENCH_REPEAT"); do
 		progress "range gain: $i/$BENCH_REPEAT"
+		# Sparse files with the punched range written on its own: a
+		# layout covers the extent it maps, and one 64 MiB extent
+		# would put every layout over the punch.
 		on server "rm -f /srv/export/$f /srv/export/$g
-			xfs_io -f -c 'pwrite -q 0 64m' /srv/export/$f
-			xfs_io -f -c 'pwrite -q 0 64m' /srv/export/$g"
+			xfs_io -f -c 'truncate 64m' -c 'pwrite -q 48m 8m' /srv/export/$f
+			xfs_io -f -c 'truncate 64m' -c 'pwrite -q 48m 8m' /srv/export/$g"
 		layouts_held client1 $f 0
 		layouts_held client2 $f 16
 		on server "$LBVM trace-start"

@@ -21,7 +21,7 @@ scenario() {
 			sample "fio-$rw-4k" dax "$iops" iops
 		done
 		progress "fast path: mmap faults $i/$BENCH_REPEAT"
-		per=$(on server -t 600 "timeout 500 $HELPERS/timeop faults /srv/export/fault.dat $((64 << 20)) $((BENCH_SECS * 2))" |
+		per=$(on server -t 600 "timeout 500 $HELPERS/timeop faults /srv/export/fault.dat $((64 << 20)) $((BENCH_SECS / 2 + 1))" |
 			sed -n 's/.* per_s //p')
 		must "faults timed" test -n "$per"
 		sample mmap-write-faults dax "$per" faults/s

@@ -32,7 +32,7 @@ scenario() {
 			after=$(on server "$LBVM nfsd-stats")
 			must "write timed" test -n "$ns"
 			d=$(nfsd_delta "$before" "$after")
-			sample client-write "$how" "$(( BENCH_MIB * 1048576 * 1000 / ns ))" MB/s
+			sample client-write "$how" "$(awk -v b=$((BENCH_MIB * 1048576)) -v ns="$ns" 'BEGIN { printf "%.3f", b * 1000 / ns }')" MB/s
 			sample client-write-server-bytes "$how" "$(kv WRITE_BYTES "$d")" bytes
 		done
 	done
