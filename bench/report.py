@@ -152,6 +152,14 @@ def plot(s, out, plots):
             for label, o, st in items:
                 f.write('"%s" %s %s\n' % (label, "NaN" if o is None else o, "NaN" if st is None else st))
         png = os.path.join(plots, name + ".png")
+        cols = [(i, t) for i, t in ((2, "ours"), (3, "stock"))
+                if any(it[i - 1] is not None for it in items)]
+        if not cols:
+            print("report: nothing to plot for %s" % name, file=sys.stderr)
+            return
+        using = ", ".join("'%s' using %d%s title '%s'" % (dat if n == 0 else "", i,
+                                                          ":xtic(1)" if n == 0 else "", t)
+                          for n, (i, t) in enumerate(cols))
         script = """set terminal pngcairo size 900,480 font ',10'
 set output '%s'
 set title '%s'
@@ -164,12 +172,14 @@ set xtics rotate by -20
 set grid ytics
 set yrange [0:*]
 set key top left
-plot '%s' using 2:xtic(1) title 'ours', '' using 3 title 'stock'
-""" % (png, title, ylabel, dat)
+plot %s
+""" % (png, title, ylabel, using)
         r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
-        if r.returncode == 0 and os.path.exists(png):
+        if r.returncode == 0 and os.path.exists(png) and os.path.getsize(png):
             drawn.append(os.path.basename(png))
         else:
+            if os.path.exists(png):
+                os.unlink(png)
             print("report: gnuplot %s: %s" % (name, r.stderr.strip()), file=sys.stderr)
 
     items = [("round trip", ms(med(s, "recall-round-trip", "conflict", "ours")),
@@ -186,8 +196,8 @@ plot '%s' using 2:xtic(1) title 'ours', '' using 3 title 'stock'
 
     items = []
     for m in ("fio-randwrite-4k", "fio-randread-4k", "mmap-write-faults"):
-        items.append((m, med(s, m, "dax", "ours"), med(s, m, "dax", "stock")))
-    bars("fast-path", "Fast path on a DAX file with no references (median; iops, faults/s)", "per second", items)
+        items.append((m, ratio(med(s, m, "dax", "ours"), med(s, m, "dax", "stock")), None))
+    bars("fast-path", "Fast path on a DAX file with no references: ours/stock of the medians", "ours/stock", items)
 
     items = [(how, med(s, "client-write", how, "ours"), med(s, "client-write", how, "stock"))
              for how in ("pnfs-rdma", "pnfs-tcp", "server")]
