@@ -18,8 +18,13 @@ sample() {
 	echo "$1,$2,$3,$4" >> "$LB_SCEN_DIR/samples.csv"
 }
 
-# progress TEXT: where a long measure is (stderr reaches the terminal).
-progress() { echo "[bench] $LB_KERNEL: $*" >&2; }
+# progress TEXT: where a long measure is: in the log, and on the runner's
+# stderr when tests/run gives its descriptor (LB_PROGRESS_FD).
+progress() {
+	echo "    # progress: $*"
+	[ -n "${LB_PROGRESS_FD:-}" ] && echo "[bench] $LB_KERNEL: $*" >&"$LB_PROGRESS_FD"
+	true
+}
 
 # timeop VM ARGS...: tests/helpers/timeop in VM; prints its nanoseconds.
 timeop() {
