@@ -94,8 +94,12 @@ def goals(s):
             for n in ("1-clients", "2-clients"):
                 b = med(s, "break-" + op, n, k)
                 r = ratio(b, rt)
+                inner = med(s, "break-%s-round-trip" % op, n, k)
+                ri = ratio(b, inner)
                 g.append({"goal": "break %s, %s, within 1.2x of a recall round trip" % (op, n.replace("-clients", " client(s)")),
-                          "kernel": k, "value": r, "figure": "%s ms / %s ms = %sx" % (fmt(ms(b)), fmt(ms(rt)), fmt(r)),
+                          "kernel": k, "value": r,
+                          "figure": "%s ms / %s ms (recall on its own) = %sx; its own recall took %s ms (%sx)" % (
+                              fmt(ms(b)), fmt(ms(rt)), fmt(r), fmt(ms(inner)), fmt(ri)),
                           "met": None if r is None else r <= 1.2})
     # 2. Range-aware gain.
     for k in ("ours", "stock"):
@@ -229,6 +233,11 @@ def markdown(s, g, drawn, args, rows):
              "", "Medians over all samples of all rounds; spread = (max - min) / median.",
              "Under emulation every figure is slow and noisy in absolute terms;",
              "the ratios, taken in the same run, are what these numbers are for.", "",
+             "Break latency is the time of the truncate or punch system call on the server.",
+             "The recall round trip \"on its own\" is that of a recall no local change waits",
+             "for (a second client's conflicting LAYOUTGET), from `nfsd_layout_recall` to",
+             "`nfsd_layout_recall_release` in nfsd's trace; the figure after the semicolon",
+             "is the same interval for the recall the break itself sent.", "",
              "## Goals", "",
              "| goal | kernel | measured | met |", "|---|---|---|---|"]
     for e in g:
