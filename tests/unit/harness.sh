@@ -45,6 +45,10 @@ printf '[  4.0] ======================================================\n[  4.0] 
 t "lockdep report is a splat" test -n "$(console_splats y 0)"
 printf 'lbvm: server: nfsd up\nlb-init: server up\n' > "$LB_RUN/z.console"
 t "normal console is clean" test -z "$(console_splats z 0)"
+printf '[  5.0] traps: ib_write_bw[445] general protection fault ip:7fe48e9c8472 sp:7fff4d320dd0 error:0 in librdmacm.so\n' > "$LB_RUN/u.console"
+t "a user program's crash is not a splat" test -z "$(console_splats u 0)"
+printf '[  6.0] Oops: general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP\n[  6.0] general protection fault: 0000 [#1] SMP\n' > "$LB_RUN/k.console"
+t "a kernel general protection fault is a splat" eq "$(console_splats k 0 | wc -l)" 2
 t "nfs4err names LAYOUTUNAVAILABLE" eq "$(nfs4err 10059)" NFS4ERR_LAYOUTUNAVAILABLE
 
 echo "$pass passed, $fail failed"
