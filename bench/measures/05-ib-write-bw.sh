@@ -7,16 +7,15 @@
 DESC="ib_write_bw into a DAX memory region under a layout lease, against anonymous memory"
 TIMEOUT=1800
 
-# bw KIND: one ib_write_bw run; prints the client's average MB/s, or
-# "refused" when the server could not register its region.
+# bw KIND SDEV CDEV: one ib_write_bw run between the server's and client2's
+# rxe devices; prints the client's average MB/s, or "refused" when the
+# server could not register its region.
 bw() {
-	local kind=$1 mmap="" pre="" sdev cdev out
+	local kind=$1 sdev=$2 cdev=$3 mmap="" pre="" out
 	if [ "$kind" = dax ]; then
 		mmap="--mmap=/srv/export/mr.dat"
 		pre="LD_PRELOAD=$HELPERS/leaseshim.so"
 	fi
-	sdev=rxe_$(on server "awk '\$3 == \"$SERVER_ADDR2\" { print \$2 }' /run/lb-links")
-	cdev=rxe_$(on client2 "awk 'NR == 1 { print \$2 }' /run/lb-links")
 	on server "rm -f /run/bw-srv.out
 		setsid sh -c 'exec env $pre timeout 120 stdbuf -oL -eL ib_write_bw -d $sdev -R -F -s 65536 -D $BENCH_SECS $mmap' \
 			< /dev/null > /run/bw-srv.out 2>&1 &
@@ -36,14 +35,16 @@ bw() {
 }
 
 scenario() {
-	local i kind v
+	local i kind v sdev cdev
 	server_up --fs dax --size 300m
 	client_up client2 $SERVER_ADDR2 --proto rdma --no-nvme
+	sdev=rxe_$(on server "awk '\$3 == \"$SERVER_ADDR2\" { print \$2 }' /run/lb-links")
+	cdev=rxe_$(on client2 "awk 'NR == 1 { print \$2 }' /run/lb-links")
 	on server "rm -f /srv/export/mr.dat; xfs_io -f -c 'pwrite -q 0 64m' /srv/export/mr.dat"
 	for i in $(seq "$BENCH_REPEAT"); do
 		for kind in anon dax; do
 			progress "ib_write_bw: $kind $i/$BENCH_REPEAT"
-			v=$(bw $kind)
+			v=$(bw $kind "$sdev" "$cdev")
 			if [ "$v" = refused ]; then
 				sample ib-write-bw-refused "$kind" 1 count
 				continue
