@@ -8,10 +8,11 @@
  * second one; the lease is released once the command has exited, and at
  * the latest one second before the kernel's lease-break-time runs out.
  *
- * A layout lease is asked for first (F_SETLEASE with F_LAYOUT, on kernels
- * with userspace layout leases). Elsewhere a read lease stands in: it is
- * broken by every open for writing and every truncate, which is more
- * often than a layout lease, never less; it always covers the whole file.
+ * A layout lease is asked for first: on the --range with F_SETLAYOUT, or on
+ * the whole file with F_SETLEASE and F_LAYOUT (kernels with kernel-patches).
+ * Elsewhere a read lease stands in: it is broken by every open for writing
+ * and every truncate, which is more often than a layout lease, never less;
+ * it always covers the whole file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,8 +31,19 @@
 #include "lc.h"
 
 #ifndef F_LAYOUT
-#define F_LAYOUT	16	/* userspace layout lease, see nfsd-ext/kernel-patches */
+#define F_LAYOUT	16	/* userspace layout lease, see kernel-patches */
 #endif
+#ifndef F_SETLAYOUT
+#define F_SETLAYOUT	(1024 + 17)	/* a layout lease on a byte range */
+#endif
+
+/* struct layout_lease of <linux/fcntl.h> with kernel-patches */
+struct lc_layout_lease {
+	uint64_t start;
+	uint64_t len;		/* 0: to the end of the file */
+	uint32_t type;
+	uint32_t flags;
+};
 
 #define LC_BROKEN	7	/* the lease was broken and the command stopped */
 
@@ -84,6 +96,7 @@ int cmd_lease(int argc, char **argv)
 	unsigned int grace = 5, lbt;
 	int c, sig = SIGUSR1, fd, sfd, status = 0, stage = 0;
 	bool have_range = false, layout = true, broken = false, released = false;
+	bool ranged = false;
 	int64_t deadline = 0, release_at = 0;
 	struct stat st;
 	sigset_t mask;
@@ -146,9 +159,24 @@ int cmd_lease(int argc, char **argv)
 		return LC_EFAIL;
 	}
 
-	/* A layout lease where the kernel has one, else a read lease. */
+	/*
+	 * A layout lease on the range where the kernel has ranged ones, else
+	 * on the whole file, else a read lease.
+	 */
 	errno = 0;
-	if (fcntl(fd, F_SETLEASE, F_LAYOUT) && errno == EINVAL) {
+	if (have_range) {
+		struct lc_layout_lease ll = {
+			.start = off,
+			.len = len == UINT64_MAX ? 0 : len,
+			.type = F_RDLCK | F_LAYOUT,
+		};
+
+		if (!fcntl(fd, F_SETLAYOUT, &ll))
+			ranged = true;
+		else if (errno == EINVAL)
+			errno = 0;
+	}
+	if (!ranged && !errno && fcntl(fd, F_SETLEASE, F_LAYOUT) && errno == EINVAL) {
 		layout = false;
 		errno = 0;
 		fcntl(fd, F_SETLEASE, F_RDLCK);
@@ -160,11 +188,9 @@ int cmd_lease(int argc, char **argv)
 		       e == EAGAIN ? " (the file is open for writing elsewhere)" : "");
 		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
 	}
-	if (have_range)
+	if (have_range && !ranged)
 		lc_info("lease: %s lease on all of %s (ranged layout leases are not in this kernel)",
 			layout ? "layout" : "read", argv[optind]);
-	(void)off;
-	(void)len;
 
 	pid = fork();
 	if (pid < 0) {

@@ -7,10 +7,12 @@
  *                    iomode and range, the range under recall and the age
  *   layout leases    /proc/locks: LAYOUT lines (userspace layout leases and
  *                    nfsd's own), LEASE and DELEG lines for comparison
- *   DAX DMA, pins    /proc/fs/xfs/layout_refs where the kernel has it
+ *   DAX DMA, pins    each file's fdinfo (dax_busy: lines), with kernel-patches
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -23,6 +25,13 @@
 #include <unistd.h>
 
 #include "lc.h"
+
+static const char *jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
 
 static bool match(const struct filter *f, unsigned int maj, unsigned int min,
 		  unsigned long ino)
@@ -305,48 +314,181 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 }
 
 /*
- * DAX DMA references and long-term pins:
- * "dax-dma|pin DEV INO OFFSET LENGTH PID COMM" per line.
+ * DAX DMA references and long-term pins, from the fdinfo of each file
+ * (kernel-patches: "dax_busy:\tOFFSET LENGTH pin|ref" per run of busy
+ * pages and a closing "dax_busy_pages:\tN" that says the kernel looked).
+ * The page does not say whether a pin is long-term; long-term pins of DAX
+ * memory are only allowed under the pinning process's layout lease, so a
+ * pinned range under a layout lease is listed as that holder's "pin", any
+ * other busy range as "dax-dma".
  */
-static int list_xfs_refs(const struct filter *flt, struct json_object *refs, bool *seen)
+struct dax_scan {
+	const struct filter *flt;
+	struct json_object *refs;
+	bool *seen;
+	unsigned int files;
+};
+
+static struct dax_scan *scan;
+
+/* The layout lease in refs that covers [off, off + len) of dev:ino. */
+static struct json_object *lease_over(struct json_object *refs, const char *dev,
+				      uint64_t ino, uint64_t off, uint64_t len)
 {
-	char *text, *line, *save = NULL;
+	size_t i, n = json_object_array_length(refs);
 
-	text = read_source("/proc/fs/xfs/layout_refs", seen);
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(refs, i), *f, *v;
+		uint64_t lo, ll;
+
+		if (strcmp(jstr(o, "kind"), "layout-lease") ||
+		    !json_object_object_get_ex(o, "file", &f) || strcmp(jstr(f, "dev"), dev) ||
+		    !json_object_object_get_ex(f, "ino", &v) || json_object_get_uint64(v) != ino)
+			continue;
+		json_object_object_get_ex(o, "offset", &v);
+		lo = json_object_get_uint64(v);
+		json_object_object_get_ex(o, "length", &v);
+		ll = json_object_get_type(v) == json_type_string ? UINT64_MAX :
+		     json_object_get_uint64(v);
+		if (off >= lo && (ll == UINT64_MAX || (ll >= off - lo && len <= ll - (off - lo))))
+			return o;
+	}
+	return NULL;
+}
+
+static void dax_file(const char *path, int fd, const struct stat *st)
+{
+	char p[PATH_MAX], dev[32], *text, *line, *save = NULL;
+	unsigned int maj = major(st->st_dev), min = minor(st->st_dev);
+
+	if (!match(scan->flt, maj, min, st->st_ino))
+		return;
+	lc_path(p, sizeof(p), "/proc/self/fdinfo/%d", fd);
+	text = lc_read_file(p, 1 << 24);
 	if (!text)
-		return 0;
+		return;
+	scan->files++;
+	snprintf(dev, sizeof(dev), "%02x:%02x", maj, min);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char kind[16], dev[32], comm[64] = "";
 		unsigned long long off, len;
-		unsigned int maj, min;
-		unsigned long ino;
-		struct json_object *o, *f;
-		int pid = 0;
+		struct json_object *o, *f, *lease, *h;
+		char how[8];
 
-		if (sscanf(line, "%15s %31s %lu %llu %llu %d %63s", kind, dev, &ino, &off,
-			   &len, &pid, comm) < 5)
+		if (!strncmp(line, "dax_busy_pages:", 15)) {
+			*scan->seen = true;
 			continue;
-		if (sscanf(dev, "%x:%x", &maj, &min) != 2 || !match(flt, maj, min, ino))
+		}
+		if (sscanf(line, "dax_busy: %llu %llu %7s", &off, &len, how) != 3)
 			continue;
+		lease = strcmp(how, "pin") ? NULL :
+			lease_over(scan->refs, dev, st->st_ino, off, len);
 		o = json_object_new_object();
-		json_object_object_add(o, "kind", json_object_new_string(kind));
+		json_object_object_add(o, "kind", json_object_new_string(lease ? "pin" : "dax-dma"));
 		f = json_object_new_object();
 		json_object_object_add(f, "dev", json_object_new_string(dev));
-		json_object_object_add(f, "ino", json_object_new_uint64(ino));
+		json_object_object_add(f, "ino", json_object_new_uint64(st->st_ino));
+		json_object_object_add(f, "name", json_object_new_string(path));
 		json_object_object_add(o, "file", f);
 		json_object_object_add(o, "offset", json_object_new_uint64(off));
 		json_object_object_add(o, "length", json_object_new_uint64(len));
-		if (pid) {
-			struct json_object *h = json_object_new_object();
-
-			json_object_object_add(h, "pid", json_object_new_int(pid));
-			json_object_object_add(h, "command", json_object_new_string(comm));
-			json_object_object_add(o, "holder", h);
-		}
-		json_object_array_add(refs, o);
+		json_object_object_add(o, "references", json_object_new_string(how));
+		if (lease && json_object_object_get_ex(lease, "holder", &h))
+			json_object_object_add(o, "holder", json_object_get(h));
+		json_object_array_add(scan->refs, o);
 	}
 	free(text);
+}
+
+/*
+ * Open without waiting for anyone: O_NONBLOCK makes an open that would
+ * break a lease or delegation fail instead, and that file is skipped.
+ */
+static void dax_open(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+		dax_file(path, fd, &st);
+	close(fd);
+}
+
+static int dax_walk(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_F && S_ISREG(st->st_mode) && st->st_size > 0)
+		dax_open(path);
 	return 0;
+}
+
+/*
+ * PATH a file: that file. A directory: the regular files under it on the
+ * same filesystem. Nothing: every XFS mounted with dax=always (files of a
+ * dax=inode mount are looked at when it is named).
+ */
+static int list_dax(const struct filter *flt, const char *path, bool is_dir,
+		    struct json_object *refs, bool *seen)
+{
+	struct dax_scan s = { .flt = flt, .refs = refs, .seen = seen };
+	char p[PATH_MAX], *text, *line, *save = NULL;
+
+	scan = &s;
+	if (path && !is_dir) {
+		dax_open(path);
+	} else if (path) {
+		nftw(path, dax_walk, 16, FTW_PHYS | FTW_MOUNT);
+	} else {
+		lc_path(p, sizeof(p), "/proc/self/mountinfo");
+		text = lc_read_file(p, 1 << 24);
+		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char mnt[PATH_MAX], fstype[32], *sep = strstr(line, " - ");
+
+			/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - TYPE SOURCE SUPEROPTS */
+			if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+			    sscanf(sep, " - %31s", fstype) != 1 || strcmp(fstype, "xfs") ||
+			    !strstr(sep, "dax=always"))
+				continue;
+			nftw(mnt, dax_walk, 16, FTW_PHYS | FTW_MOUNT);
+		}
+		free(text);
+	}
+	scan = NULL;
+	return s.files;
+}
+
+/*
+ * Leases and delegations come from /proc/locks, which knows inodes, not
+ * names: give them the name another reference to the same inode has.
+ */
+static void fill_names(struct json_object *refs)
+{
+	size_t i, j, n = json_object_array_length(refs);
+
+	for (i = 0; i < n; i++) {
+		struct json_object *f, *g, *v;
+		uint64_t ino;
+
+		if (!json_object_object_get_ex(json_object_array_get_idx(refs, i), "file", &f) ||
+		    *jstr(f, "name") || !json_object_object_get_ex(f, "ino", &v))
+			continue;
+		ino = json_object_get_uint64(v);
+		for (j = 0; j < n; j++) {
+			if (!json_object_object_get_ex(json_object_array_get_idx(refs, j),
+						       "file", &g) || !*jstr(g, "name") ||
+			    strcmp(jstr(g, "dev"), jstr(f, "dev")) ||
+			    !json_object_object_get_ex(g, "ino", &v) ||
+			    json_object_get_uint64(v) != ino)
+				continue;
+			json_object_object_add(f, "name", json_object_new_string(jstr(g, "name")));
+			break;
+		}
+	}
 }
 
 /* The pmem namespace behind a block device, through libndctl. */
@@ -402,62 +544,79 @@ static const char list_usage[] =
 "layouts by client, layout leases, delegations and leases, DAX DMA references\n"
 "and long-term pins, with their byte ranges.\n";
 
-static const char *jstr(struct json_object *o, const char *k)
-{
-	struct json_object *v;
+struct row {
+	char file[PATH_MAX], holder[128], range[512], state[256];
+};
 
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+/* The table's columns for one reference. */
+static void table_row(struct json_object *o, const char *path, struct row *r)
+{
+	char *file = r->file, *holder = r->holder, *range = r->range, *state = r->state;
+	const size_t fl = sizeof(r->file), hl = sizeof(r->holder), rl = sizeof(r->range),
+		     sl = sizeof(r->state);
+	struct json_object *f, *h, *c;
+
+	json_object_object_get_ex(o, "file", &f);
+	if (path)
+		snprintf(file, fl, "%s", path);
+	else if (*jstr(f, "name"))
+		snprintf(file, fl, "%s", jstr(f, "name"));
+	else
+		snprintf(file, fl, "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
+	state[0] = '\0';
+	if (json_object_object_get_ex(o, "client", &c)) {
+		snprintf(holder, hl, "%s %s", jstr(c, "address"),
+			 jstr(c, "clientid"));
+		snprintf(range, rl, "%s", *jstr(o, "ranges_text") ?
+			 jstr(o, "ranges_text") : "(whole file)");
+		snprintf(state, sl, "%s%s%s%s%s%s", jstr(c, "status"),
+			 *jstr(o, "recall_text") ? ", recalling " : "",
+			 jstr(o, "recall_text"),
+			 json_object_object_get_ex(o, "fence_failed", &h) ?
+			 ", FENCE FAILED" : "",
+			 *jstr(o, "age") ? ", age " : "", jstr(o, "age"));
+	} else {
+		uint64_t off = 0, len = 0;
+		struct json_object *v;
+
+		if (json_object_object_get_ex(o, "holder", &h))
+			snprintf(holder, hl, "pid %s %s", jstr(h, "pid"),
+				 jstr(h, "command"));
+		else
+			snprintf(holder, hl, "-");
+		if (json_object_object_get_ex(o, "offset", &v))
+			off = json_object_get_uint64(v);
+		if (json_object_object_get_ex(o, "length", &v))
+			len = json_object_get_type(v) == json_type_string ? UINT64_MAX :
+			      json_object_get_uint64(v);
+		range_text(range, rl, off, len);
+		snprintf(state, sl, "%s%s%s", jstr(o, "state"),
+			 *jstr(o, "type") ? " " : "", jstr(o, "type"));
+		if (*jstr(o, "references"))
+			snprintf(state, sl, "%s",
+				 !strcmp(jstr(o, "references"), "pin") ? "pinned" :
+				 "referenced");
+	}
 }
 
 static void print_table(struct json_object *refs, const char *path)
 {
 	size_t i, n = json_object_array_length(refs);
+	int wf = 4, wh = 6;
+	struct row r;
 
-	printf("%-12s %-22s %-32s %-28s %s\n", "KIND", "FILE", "HOLDER", "RANGE", "STATE");
 	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(refs, i), *f, *h, *c;
-		const char *kind = jstr(o, "kind");
-		char file[PATH_MAX], holder[128], range[512], state[256];
+		table_row(json_object_array_get_idx(refs, i), path, &r);
+		wf = (int)strlen(r.file) > wf ? (int)strlen(r.file) : wf;
+		wh = (int)strlen(r.holder) > wh ? (int)strlen(r.holder) : wh;
+	}
+	printf("%-12s %-*s %-*s %-28s %s\n", "KIND", wf, "FILE", wh, "HOLDER", "RANGE", "STATE");
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(refs, i);
 
-		json_object_object_get_ex(o, "file", &f);
-		if (path)
-			snprintf(file, sizeof(file), "%s", path);
-		else if (*jstr(f, "name"))
-			snprintf(file, sizeof(file), "%s:%s (%s)", jstr(f, "dev"),
-				 jstr(f, "ino"), jstr(f, "name"));
-		else
-			snprintf(file, sizeof(file), "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
-		state[0] = '\0';
-		if (json_object_object_get_ex(o, "client", &c)) {
-			snprintf(holder, sizeof(holder), "%s %s", jstr(c, "address"),
-				 jstr(c, "clientid"));
-			snprintf(range, sizeof(range), "%s", *jstr(o, "ranges_text") ?
-				 jstr(o, "ranges_text") : "(whole file)");
-			snprintf(state, sizeof(state), "%s%s%s%s%s%s", jstr(c, "status"),
-				 *jstr(o, "recall_text") ? ", recalling " : "",
-				 jstr(o, "recall_text"),
-				 json_object_object_get_ex(o, "fence_failed", &h) ?
-				 ", FENCE FAILED" : "",
-				 *jstr(o, "age") ? ", age " : "", jstr(o, "age"));
-		} else {
-			uint64_t off = 0, len = 0;
-			struct json_object *v;
-
-			if (json_object_object_get_ex(o, "holder", &h))
-				snprintf(holder, sizeof(holder), "pid %s %s", jstr(h, "pid"),
-					 jstr(h, "command"));
-			else
-				snprintf(holder, sizeof(holder), "-");
-			if (json_object_object_get_ex(o, "offset", &v))
-				off = json_object_get_uint64(v);
-			if (json_object_object_get_ex(o, "length", &v))
-				len = json_object_get_type(v) == json_type_string ? UINT64_MAX :
-				      json_object_get_uint64(v);
-			range_text(range, sizeof(range), off, len);
-			snprintf(state, sizeof(state), "%s%s%s", jstr(o, "state"),
-				 *jstr(o, "type") ? " " : "", jstr(o, "type"));
-		}
-		printf("%-12s %-22s %-32s %-28s %s\n", kind, file, holder, range, state);
+		table_row(o, path, &r);
+		printf("%-12s %-*s %-*s %-28s %s\n", jstr(o, "kind"), wf, r.file, wh, r.holder,
+		       r.range, r.state);
 	}
 	if (!n)
 		printf("(no external layout references)\n");
@@ -472,7 +631,8 @@ int cmd_list(int argc, char **argv)
 	};
 	struct json_object *top, *refs, *src, *dev = NULL;
 	struct filter flt = { .any = true };
-	bool json = false, s_nfsd = false, s_locks = false, s_xfs = false;
+	bool json = false, s_nfsd = false, s_locks = false, s_dax = false;
+	bool is_dir = false;
 	const char *path = NULL;
 	int c;
 
@@ -500,7 +660,8 @@ int cmd_list(int argc, char **argv)
 			return LC_EUSAGE;
 		}
 		flt.any = false;
-		flt.by_ino = S_ISREG(st.st_mode);
+		is_dir = S_ISDIR(st.st_mode);
+		flt.by_ino = !is_dir;
 		flt.maj = major(st.st_dev);
 		flt.min = minor(st.st_dev);
 		flt.ino = st.st_ino;
@@ -509,7 +670,8 @@ int cmd_list(int argc, char **argv)
 	refs = json_object_new_array();
 	lc_collect_nfsd(&flt, refs, &s_nfsd);
 	list_locks(&flt, refs, &s_locks);
-	list_xfs_refs(&flt, refs, &s_xfs);
+	list_dax(&flt, path, is_dir, refs, &s_dax);
+	fill_names(refs);
 	if (json) {
 		top = json_object_new_object();
 		if (path)
@@ -519,7 +681,7 @@ int cmd_list(int argc, char **argv)
 		src = json_object_new_object();
 		json_object_object_add(src, "nfsd", json_object_new_boolean(s_nfsd));
 		json_object_object_add(src, "locks", json_object_new_boolean(s_locks));
-		json_object_object_add(src, "xfs_layout_refs", json_object_new_boolean(s_xfs));
+		json_object_object_add(src, "dax_fdinfo", json_object_new_boolean(s_dax));
 		json_object_object_add(top, "sources", src);
 		json_object_object_add(top, "references", refs);
 		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
@@ -531,8 +693,8 @@ int cmd_list(int argc, char **argv)
 			       *jstr(dev, "namespace") ? ": " : "", jstr(dev, "namespace"),
 			       *jstr(dev, "mode") ? " mode " : "", jstr(dev, "mode"));
 		print_table(refs, flt.by_ino ? path : NULL);
-		if (!s_xfs)
-			printf("(DAX DMA references and pins: not reported by this kernel)\n");
+		if (!s_dax)
+			printf("(DAX DMA references and pins: no DAX file looked at, or not reported by this kernel)\n");
 		json_object_put(refs);
 	}
 	if (dev) {

@@ -3,9 +3,9 @@
  * daxpin: long-term pins of DAX memory under a layout lease, for the
  * RDMA scenarios.
  *
- *   daxpin reg FILE [-l] [-w] [-n LEN] [-H] [-i|-u] [-t S]
+ *   daxpin reg FILE [-l|-R RLEN] [-w] [-n LEN] [-H] [-i|-u] [-t S]
  *	Map LEN bytes (default 1 MiB) of FILE shared, take a layout lease
- *	first with -l, and register them as an RDMA memory region on the
+ *	first with -l (on [0, RLEN) with -R, F_SETLAYOUT), and register them as an RDMA memory region on the
  *	first RDMA device: read-only, or writable with -w. With -H hold the
  *	region until the lease is broken (or S seconds, default 600, pass),
  *	then deregister it and release the lease; with -i ignore the break;
@@ -55,6 +55,16 @@
 #ifndef F_LAYOUT
 #define F_LAYOUT 16
 #endif
+
+#ifndef F_SETLAYOUT
+#define F_SETLAYOUT (1024 + 17)
+#endif
+
+/* struct layout_lease of <linux/fcntl.h> with kernel-patches */
+struct layout_lease_arg {
+	unsigned long long start, len;
+	unsigned int type, flags;
+};
 
 #define PAGE 4096UL
 
@@ -160,7 +170,7 @@ static long vmpin_kb(void)
 struct opts {
 	const char *file, *addr;
 	const char *port;
-	size_t len;
+	size_t len, lease_len;
 	int lease, write, hold, ignore, timeout, loop, unmap;
 };
 
@@ -176,7 +186,19 @@ static void *map_file(struct opts *o)
 	lease_fd = open(o->file, O_RDWR);
 	if (lease_fd < 0)
 		die(2, "open %s: %s", o->file, strerror(errno));
-	if (o->lease) {
+	if (o->lease && o->lease_len) {
+		struct layout_lease_arg ll = {
+			.len = o->lease_len, .type = F_RDLCK | F_LAYOUT,
+		};
+
+		if (fcntl(lease_fd, F_SETLAYOUT, &ll)) {
+			printf("lease failed errno=%d (%s)\n", errno, strerror(errno));
+			exit(1);
+		}
+		printf("lease ok type=%d range=0:%zu\n", fcntl(lease_fd, F_GETLEASE),
+		       o->lease_len);
+		fflush(stdout);
+	} else if (o->lease) {
 		if (fcntl(lease_fd, F_SETLEASE, F_RDLCK | F_LAYOUT)) {
 			printf("lease failed errno=%d (%s)\n", errno, strerror(errno));
 			exit(1);
@@ -784,9 +806,10 @@ int main(int argc, char **argv)
 	else
 		o.file = argv[2];
 	optind = 3;
-	while ((c = getopt(argc, argv, "lwn:Hiut:a:p:L")) != -1) {
+	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:L")) != -1) {
 		switch (c) {
 		case 'l': o.lease = 1; break;
+		case 'R': o.lease = 1; o.lease_len = strtoul(optarg, NULL, 0); break;
 		case 'w': o.write = 1; break;
 		case 'n': o.len = strtoul(optarg, NULL, 0); break;
 		case 'H': o.hold = 1; break;
