@@ -325,6 +325,7 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 struct dax_scan {
 	const struct filter *flt;
 	struct json_object *refs;
+	struct json_object *names;	/* "dev:ino" -> path of each file looked at */
 	bool *seen;
 	unsigned int files;
 };
@@ -369,6 +370,8 @@ static void dax_file(const char *path, int fd, const struct stat *st)
 		return;
 	scan->files++;
 	snprintf(dev, sizeof(dev), "%02x:%02x", maj, min);
+	snprintf(p, sizeof(p), "%s:%llu", dev, (unsigned long long)st->st_ino);
+	json_object_object_add(scan->names, p, json_object_new_string(path));
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long off, len;
 		struct json_object *o, *f, *lease, *h;
@@ -432,9 +435,9 @@ static int dax_walk(const char *path, const struct stat *st, int type, struct FT
  * dax=inode mount are looked at when it is named).
  */
 static int list_dax(const struct filter *flt, const char *path, bool is_dir,
-		    struct json_object *refs, bool *seen)
+		    struct json_object *refs, struct json_object *names, bool *seen)
 {
-	struct dax_scan s = { .flt = flt, .refs = refs, .seen = seen };
+	struct dax_scan s = { .flt = flt, .refs = refs, .names = names, .seen = seen };
 	char p[PATH_MAX], *text, *line, *save = NULL;
 
 	scan = &s;
@@ -464,20 +467,27 @@ static int list_dax(const struct filter *flt, const char *path, bool is_dir,
 
 /*
  * Leases and delegations come from /proc/locks, which knows inodes, not
- * names: give them the name another reference to the same inode has.
+ * names: give them the path the DAX walk opened the inode by, or else the
+ * name another reference to the same inode has.
  */
-static void fill_names(struct json_object *refs)
+static void fill_names(struct json_object *refs, struct json_object *names)
 {
 	size_t i, j, n = json_object_array_length(refs);
 
 	for (i = 0; i < n; i++) {
 		struct json_object *f, *g, *v;
+		char key[64];
 		uint64_t ino;
 
 		if (!json_object_object_get_ex(json_object_array_get_idx(refs, i), "file", &f) ||
 		    *jstr(f, "name") || !json_object_object_get_ex(f, "ino", &v))
 			continue;
 		ino = json_object_get_uint64(v);
+		snprintf(key, sizeof(key), "%s:%llu", jstr(f, "dev"), (unsigned long long)ino);
+		if (json_object_object_get_ex(names, key, &g)) {
+			json_object_object_add(f, "name", json_object_get(g));
+			continue;
+		}
 		for (j = 0; j < n; j++) {
 			if (!json_object_object_get_ex(json_object_array_get_idx(refs, j),
 						       "file", &g) || !*jstr(g, "name") ||
@@ -629,7 +639,7 @@ int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct json_object *top, *refs, *src, *dev = NULL;
+	struct json_object *top, *refs, *src, *names, *dev = NULL;
 	struct filter flt = { .any = true };
 	bool json = false, s_nfsd = false, s_locks = false, s_dax = false;
 	bool is_dir = false;
@@ -670,8 +680,10 @@ int cmd_list(int argc, char **argv)
 	refs = json_object_new_array();
 	lc_collect_nfsd(&flt, refs, &s_nfsd);
 	list_locks(&flt, refs, &s_locks);
-	list_dax(&flt, path, is_dir, refs, &s_dax);
-	fill_names(refs);
+	names = json_object_new_object();
+	list_dax(&flt, path, is_dir, refs, names, &s_dax);
+	fill_names(refs, names);
+	json_object_put(names);
 	if (json) {
 		top = json_object_new_object();
 		if (path)

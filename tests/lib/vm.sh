@@ -59,6 +59,7 @@ vm_start() {
 		-device virtio-rng-pci,rng=rng \
 		-serial "file:$LB_RUN/$name.console" \
 		-monitor "unix:$LB_RUN/$name.mon,server=on,wait=off" \
+		-qmp "unix:$LB_RUN/$name.qmp,server=on,wait=off" \
 		> "$LB_RUN/$name.qemu.log" 2>&1 &
 	echo $! > "$LB_RUN/$name.pid"
 }
@@ -84,6 +85,42 @@ out = buf.decode(errors="replace").replace("\r", "")
 lines = [l for l in out.split("\n") if l and "(qemu)" not in l and sys.argv[2] not in l]
 print("\n".join(lines))
 PY
+}
+
+# vm_qmp NAME COMMAND [JSON-ARGUMENTS]: one QMP command; prints its return
+# value as JSON, fails on an error. Bounded to 10 s.
+vm_qmp() {
+	local none='{}'
+	python3 - "$LB_RUN/$1.qmp" "$2" "${3:-$none}" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+def call(cmd, args):
+    f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
+    f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "return" in m or "error" in m:
+            return m
+json.loads(f.readline())  # greeting
+call("qmp_capabilities", {})
+m = call(sys.argv[2], json.loads(sys.argv[3]))
+if "error" in m:
+    sys.exit("qmp %s: %s" % (sys.argv[2], m["error"].get("desc")))
+print(json.dumps(m["return"]))
+PY
+}
+
+# vm_reset NAME: reset the VM as a crash would, without qemu exiting (it
+# runs with -no-reboot, which a reset would otherwise obey); its memory,
+# emulated pmem included, survives. Then the guest's own reboots exit
+# qemu again.
+vm_reset() {
+	vm_qmp "$1" set-action '{"reboot": "reset"}' > /dev/null &&
+		vm_qmp "$1" system_reset > /dev/null &&
+		vm_qmp "$1" set-action '{"reboot": "shutdown"}' > /dev/null
 }
 
 # vm_freeze NAME / vm_thaw NAME: stop and resume a VM's CPUs, as a client
