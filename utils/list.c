@@ -327,7 +327,7 @@ struct dax_scan {
 	struct json_object *refs;
 	struct json_object *names;	/* "dev:ino" -> path of each file looked at */
 	bool *seen;
-	unsigned int files;
+	unsigned int files, skipped;
 };
 
 static struct dax_scan *scan;
@@ -414,8 +414,11 @@ static void dax_open(const char *path)
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EWOULDBLOCK)
+			scan->skipped++;
 		return;
+	}
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
 		dax_file(path, fd, &st);
 	close(fd);
@@ -434,8 +437,8 @@ static int dax_walk(const char *path, const struct stat *st, int type, struct FT
  * same filesystem. Nothing: every XFS mounted with dax=always (files of a
  * dax=inode mount are looked at when it is named).
  */
-static int list_dax(const struct filter *flt, const char *path, bool is_dir,
-		    struct json_object *refs, struct json_object *names, bool *seen)
+static unsigned int list_dax(const struct filter *flt, const char *path, bool is_dir,
+			     struct json_object *refs, struct json_object *names, bool *seen)
 {
 	struct dax_scan s = { .flt = flt, .refs = refs, .names = names, .seen = seen };
 	char p[PATH_MAX], *text, *line, *save = NULL;
@@ -462,7 +465,7 @@ static int list_dax(const struct filter *flt, const char *path, bool is_dir,
 		free(text);
 	}
 	scan = NULL;
-	return s.files;
+	return s.skipped;
 }
 
 /*
@@ -643,6 +646,7 @@ int cmd_list(int argc, char **argv)
 	struct filter flt = { .any = true };
 	bool json = false, s_nfsd = false, s_locks = false, s_dax = false;
 	bool is_dir = false;
+	unsigned int skipped;
 	const char *path = NULL;
 	int c;
 
@@ -681,7 +685,7 @@ int cmd_list(int argc, char **argv)
 	lc_collect_nfsd(&flt, refs, &s_nfsd);
 	list_locks(&flt, refs, &s_locks);
 	names = json_object_new_object();
-	list_dax(&flt, path, is_dir, refs, names, &s_dax);
+	skipped = list_dax(&flt, path, is_dir, refs, names, &s_dax);
 	fill_names(refs, names);
 	json_object_put(names);
 	if (json) {
@@ -694,6 +698,7 @@ int cmd_list(int argc, char **argv)
 		json_object_object_add(src, "nfsd", json_object_new_boolean(s_nfsd));
 		json_object_object_add(src, "locks", json_object_new_boolean(s_locks));
 		json_object_object_add(src, "dax_fdinfo", json_object_new_boolean(s_dax));
+		json_object_object_add(src, "dax_skipped", json_object_new_int(skipped));
 		json_object_object_add(top, "sources", src);
 		json_object_object_add(top, "references", refs);
 		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
@@ -705,7 +710,10 @@ int cmd_list(int argc, char **argv)
 			       *jstr(dev, "namespace") ? ": " : "", jstr(dev, "namespace"),
 			       *jstr(dev, "mode") ? " mode " : "", jstr(dev, "mode"));
 		print_table(refs, flt.by_ino ? path : NULL);
-		if (!s_dax)
+		if (skipped)
+			printf("(DAX DMA references and pins: %u file%s not looked at: opening %s would break a lease or delegation)\n",
+			       skipped, skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them");
+		else if (!s_dax)
 			printf("(DAX DMA references and pins: no DAX file looked at, or not reported by this kernel)\n");
 		json_object_put(refs);
 	}

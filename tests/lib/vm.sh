@@ -157,7 +157,7 @@ vm_stop() {
 # Console lines that fail a scenario: any kernel warning, bug, oops, lockdep
 # report, hung task, soft lockup or panic. A user program's crash ("traps:
 # prog[pid] general protection fault ip:...") is not the kernel's.
-LB_SPLAT='WARNING:|BUG:|Oops|Kernel panic|general protection fault[,:]|INFO: task .* blocked for more than|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|soft lockup|hard LOCKUP|UBSAN:|KASAN:|kernel BUG at|Call Trace:'
+LB_SPLAT='WARNING:|BUG:|Oops|Kernel panic|general protection fault[,:]|INFO: task .* blocked for more than|possible circular locking|possible recursive locking|inconsistent lock state|lockdep is turned off|DEBUG_LOCKS_WARN_ON|suspicious RCU usage|soft lockup|hard LOCKUP|UBSAN:|KASAN:|kernel BUG at|Call Trace:'
 
 # console_mark NAME: current size of the console, for console_splats.
 console_mark() { stat -c %s "$LB_RUN/$1.console" 2>/dev/null || echo 0; }

@@ -13,12 +13,13 @@ F=/mnt/pnfs/rec.dat
 STATE=/run/lb/server-nfsdcld
 
 scenario() {
-	local s1 s2 out t0 before after d
+	local s1 s2 out t0 before after d ino
 	on server "rm -rf $STATE" > /dev/null
 	server_up --fs dax --size 300m --state $STATE
-	# The host keeps reconnecting to the target for 10 minutes (30 s
-	# elsewhere, where fences must cut clients off for good).
-	client_up client1 $SERVER_ADDR --ctrl-loss-tmo 600
+	# The host notices a dead target within seconds and keeps reconnecting
+	# for 10 minutes (elsewhere 60 s and 30 s: there a fence, and nothing
+	# else, must cut a client off for good).
+	client_up client1 $SERVER_ADDR --ctrl-loss-tmo 600 --keep-alive-tmo 5
 	on server "xfs_io -f -c 'truncate 16m' /srv/export/rec.dat" > /dev/null
 	hold_open client1 $F
 	s1=$(client_write_at client1 $F 0 8)
@@ -34,14 +35,19 @@ scenario() {
 	record server_back_s $(( $(date +%s) - t0 ))
 	check "data-intact-after-reset" eq "$(server_range_sum /srv/export/rec.dat 0 8)" "$s1"
 
-	# client1 recovers: its reads and writes wait out the grace period.
+	# client1 recovers: its NVMe connection comes back, and its reads and
+	# writes wait out the grace period.
+	must "client1's NVMe connection back" on client1 "$LBVM wait-for 120 sh -c 'grep -qx live /sys/class/nvme/nvme*/state'"
 	out=$(on client1 -t 300 "dd if=$F bs=1M count=8 iflag=direct status=none | sha256sum | cut -d' ' -f1")
 	record client_recovered_s $(( $(date +%s) - t0 ))
 	check "client-reads-after-recovery" eq "$out" "$s1"
-	out=$(on server "grep -h 'type: open.*rec.dat' /proc/fs/nfsd/clients/*/states")
+	# The reclaimed open of the file client1 kept open (nfsd names a file
+	# opened by handle "/": match the inode).
+	ino=$(on server "stat -c %i /srv/export/rec.dat")
+	out=$(on server "grep -h 'type: open, .*superblock: \"[0-9a-f]*:[0-9a-f]*:$ino\"' /proc/fs/nfsd/clients/*/states")
 	note "open state after recovery: $out"
+	note "client1: $(on client1 "grep -E '^\s+(OPEN_NOATTR|RECLAIM_COMPLETE):' /proc/self/mountstats" | awk '{ print $1, $2 }' | tr '\n' ' ')"
 	check "held-open-reclaimed" test -n "$out"
-	must "client1's NVMe connection back" on client1 "$LBVM wait-for 120 sh -c 'grep -qx live /sys/class/nvme/nvme*/state'"
 	before=$(on server "$LBVM nfsd-stats")
 	s2=$(client_write_at client1 $F 8 4)
 	after=$(on server "$LBVM nfsd-stats")

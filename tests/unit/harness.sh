@@ -49,6 +49,11 @@ printf '[  5.0] traps: ib_write_bw[445] general protection fault ip:7fe48e9c8472
 t "a user program's crash is not a splat" test -z "$(console_splats u 0)"
 printf '[  6.0] Oops: general protection fault, probably for non-canonical address 0xdead: 0000 [#1] SMP\n[  6.0] general protection fault: 0000 [#1] SMP\n' > "$LB_RUN/k.console"
 t "a kernel general protection fault is a splat" eq "$(console_splats k 0 | wc -l)" 2
+# The boot log of a debug kernel (a VM reset during a scenario boots again).
+printf '[  0.0] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar\n[  0.0] ... MAX_LOCKDEP_SUBCLASSES:  8\n[  3.4] rcu: \tRCU lockdep checking is enabled.\n' > "$LB_RUN/b.console"
+t "a debug kernel's boot log is not a splat" test -z "$(console_splats b 0)"
+printf '[  7.0] INFO: lockdep is turned off.\n' > "$LB_RUN/l.console"
+t "lockdep turning itself off is a splat" test -n "$(console_splats l 0)"
 t "nfs4err names LAYOUTUNAVAILABLE" eq "$(nfs4err 10059)" NFS4ERR_LAYOUTUNAVAILABLE
 
 echo "$pass passed, $fail failed"
