@@ -185,8 +185,17 @@ class ModelWorker(threading.Thread):
         vm, path = (self.server, self.spath) if where == "server" else (self.client, self.cpath)
         # The client reads with O_DIRECT: what the server has, not what its
         # page cache may still hold after a change made on the server.
+        # Its size is what the read returns: stat(2) on the client may answer
+        # from attributes cached before a change on the server (NFS
+        # promises fresh attributes at open, not at every stat).
         rd = "cat %s" % path if where == "server" else "dd if=%s iflag=direct bs=1M status=none" % path
-        rc, out = vm.run("stat -c %%s %s; %s | sha256sum | cut -d' ' -f1" % (path, rd))
+        if where == "server":
+            cmd = "stat -c %%s %s; %s | sha256sum | cut -d' ' -f1" % (path, rd)
+        else:
+            tmp = "/tmp/soak-verify-%s" % self.name
+            cmd = ("%s > %s && stat -c %%s %s && sha256sum < %s | cut -d' ' -f1; rc=$?; rm -f %s; exit $rc"
+                   % (rd, tmp, tmp, tmp, tmp))
+        rc, out = vm.run(cmd)
         lines = out.split()
         if rc != 0 or len(lines) < 2:
             self.stats.fail(self.name, "%s verify: rc=%d %s" % (where, rc, out.strip()[-300:]))

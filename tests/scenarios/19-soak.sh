@@ -22,7 +22,7 @@ scenario() {
 	for vm in server client1 client2; do mark[$vm]=$(console_mark "$vm"); done
 	python3 "$LB_TOP/tests/lib/soak.py" --seconds "$secs" --run-dir "$LB_RUN" ${LB_SOAK_ARGS:-} \
 		--top "$LB_TOP" --helpers "$HELPERS" --out "$LB_SCEN_DIR" 2>&1 |
-		sed 's/^/    # /'
+		sed -u 's/^/    # /'
 	rc=${PIPESTATUS[0]}
 	for vm in server client1 client2; do
 		n=$(console_splats "$vm" "${mark[$vm]}" | wc -l)
