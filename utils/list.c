@@ -332,6 +332,17 @@ struct dax_scan {
 
 static struct dax_scan *scan;
 
+/* A reference's byte range as collected: length "end" is UINT64_MAX. */
+static void ref_range(struct json_object *o, uint64_t *off, uint64_t *len)
+{
+	struct json_object *v;
+
+	*off = json_object_object_get_ex(o, "offset", &v) ? json_object_get_uint64(v) : 0;
+	*len = !json_object_object_get_ex(o, "length", &v) ? 0 :
+	       json_object_get_type(v) == json_type_string ? UINT64_MAX :
+	       json_object_get_uint64(v);
+}
+
 /* The layout lease in refs that covers [off, off + len) of dev:ino. */
 static struct json_object *lease_over(struct json_object *refs, const char *dev,
 				      uint64_t ino, uint64_t off, uint64_t len)
@@ -346,11 +357,7 @@ static struct json_object *lease_over(struct json_object *refs, const char *dev,
 		    !json_object_object_get_ex(o, "file", &f) || strcmp(jstr(f, "dev"), dev) ||
 		    !json_object_object_get_ex(f, "ino", &v) || json_object_get_uint64(v) != ino)
 			continue;
-		json_object_object_get_ex(o, "offset", &v);
-		lo = json_object_get_uint64(v);
-		json_object_object_get_ex(o, "length", &v);
-		ll = json_object_get_type(v) == json_type_string ? UINT64_MAX :
-		     json_object_get_uint64(v);
+		ref_range(o, &lo, &ll);
 		if (off >= lo && (ll == UINT64_MAX || (ll >= off - lo && len <= ll - (off - lo))))
 			return o;
 	}
@@ -589,19 +596,14 @@ static void table_row(struct json_object *o, const char *path, struct row *r)
 			 ", FENCE FAILED" : "",
 			 *jstr(o, "age") ? ", age " : "", jstr(o, "age"));
 	} else {
-		uint64_t off = 0, len = 0;
-		struct json_object *v;
+		uint64_t off, len;
 
 		if (json_object_object_get_ex(o, "holder", &h))
 			snprintf(holder, hl, "pid %s %s", jstr(h, "pid"),
 				 jstr(h, "command"));
 		else
 			snprintf(holder, hl, "-");
-		if (json_object_object_get_ex(o, "offset", &v))
-			off = json_object_get_uint64(v);
-		if (json_object_object_get_ex(o, "length", &v))
-			len = json_object_get_type(v) == json_type_string ? UINT64_MAX :
-			      json_object_get_uint64(v);
+		ref_range(o, &off, &len);
 		range_text(range, rl, off, len);
 		snprintf(state, sl, "%s%s%s", jstr(o, "state"),
 			 *jstr(o, "type") ? " " : "", jstr(o, "type"));
