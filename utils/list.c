@@ -8,6 +8,10 @@
  *   layout leases    /proc/locks: LAYOUT lines (userspace layout leases and
  *                    nfsd's own), LEASE and DELEG lines for comparison
  *   DAX DMA, pins    each file's fdinfo (dax_busy: lines), with kernel-patches
+ *
+ * The credential a client established its lease with (nfsd-ext adds it to
+ * the info file: "principal:" for RPCSEC_GSS, "uid:"/"gid:" always) is
+ * given a name through libnfsidmap, as rpc.idmapd would map it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,6 +22,7 @@
 #include <json-c/json.h>
 #include <limits.h>
 #include <ndctl/libndctl.h>
+#include <nfsidmap.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,6 +153,54 @@ static struct json_object *parse_ranges(const char *s, bool iomode, char *text,
 	return arr;
 }
 
+/*
+ * libnfsidmap reads idmapd.conf once per process (under LAYOUTCTL_ROOT in the
+ * unit tests); without a Domain there it asks DNS for one, as rpc.idmapd does.
+ */
+static bool idmap_ready(void)
+{
+	static int state;	/* 0 not tried, 1 ready, -1 failed */
+	char conf[PATH_MAX];
+
+	if (!state) {
+		lc_path(conf, sizeof(conf), "/etc/idmapd.conf");
+		state = nfs4_init_name_mapping(conf) ? -1 : 1;
+		if (state < 0)
+			lc_notice("client names: libnfsidmap could not read %s; showing ids", conf);
+	}
+	return state > 0;
+}
+
+/*
+ * Who a client is as far as permissions go: its GSS principal, the ids its
+ * credential maps to, and the NFSv4 name of that user ("user@domain").
+ */
+static void client_identity(const char *info, struct json_object *c)
+{
+	char princ[512] = "", mech[32] = "krb5", v[32], user[512];
+	uid_t uid;
+	gid_t gid;
+	bool have_uid;
+
+	info_value(info, "gss mechanism", mech, sizeof(mech));
+	if (info_value(info, "principal", princ, sizeof(princ)))
+		json_object_object_add(c, "principal", json_object_new_string(princ));
+	have_uid = info_value(info, "uid", v, sizeof(v));
+	uid = strtoul(v, NULL, 10);
+	if (have_uid)
+		json_object_object_add(c, "uid", json_object_new_uint64(uid));
+	if (info_value(info, "gid", v, sizeof(v))) {
+		gid = strtoul(v, NULL, 10);
+		json_object_object_add(c, "gid", json_object_new_uint64(gid));
+	}
+	if ((!have_uid && !*princ) || !idmap_ready())
+		return;
+	if (*princ && nfs4_gss_princ_to_ids(mech, princ, &uid, &gid) == 0)
+		have_uid = true;
+	if (have_uid && nfs4_uid_to_name(uid, NULL, user, sizeof(user)) == 0)
+		json_object_object_add(c, "user", json_object_new_string(user));
+}
+
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen)
 {
 	char dir[PATH_MAX], p[PATH_MAX];
@@ -162,6 +215,7 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 	while ((de = readdir(d))) {
 		char *info, *states, *line, *save = NULL;
 		char id[32] = "", addr[80] = "", name[256] = "", status[32] = "";
+		struct json_object *ident;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -173,11 +227,15 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 		info_value(info, "address", addr, sizeof(addr));
 		info_value(info, "name", name, sizeof(name));
 		info_value(info, "status", status, sizeof(status));
+		ident = json_object_new_object();
+		client_identity(info, ident);
 		free(info);
 		snprintf(p, sizeof(p), "%s/%s/states", dir, de->d_name);
 		states = lc_read_file(p, 1 << 24);
-		if (!states)
+		if (!states) {
+			json_object_put(ident);
 			continue;
+		}
 		for (line = strtok_r(states, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
 			char sb[64] = "", fname[PATH_MAX] = "", v[1024], text[1024];
@@ -206,6 +264,8 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 			json_object_object_add(c, "address", json_object_new_string(addr));
 			json_object_object_add(c, "name", json_object_new_string(name));
 			json_object_object_add(c, "status", json_object_new_string(status));
+			json_object_object_foreach(ident, k, val)
+				json_object_object_add(c, k, json_object_get(val));
 			json_object_object_add(o, "client", c);
 			if (line[0] == '-' && line[1] == ' ') {
 				char st[64];
@@ -232,6 +292,7 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 			json_object_array_add(refs, o);
 		}
 		free(states);
+		json_object_put(ident);
 	}
 	closedir(d);
 	return 0;
@@ -585,8 +646,10 @@ static void table_row(struct json_object *o, const char *path, struct row *r)
 		snprintf(file, fl, "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
 	state[0] = '\0';
 	if (json_object_object_get_ex(o, "client", &c)) {
-		snprintf(holder, hl, "%s %s", jstr(c, "address"),
-			 jstr(c, "clientid"));
+		snprintf(holder, hl, "%s %s%s%s", jstr(c, "address"),
+			 jstr(c, "clientid"), *jstr(c, "principal") || *jstr(c, "user") ?
+			 " " : "", *jstr(c, "principal") ? jstr(c, "principal") :
+			 jstr(c, "user"));
 		snprintf(range, rl, "%s", *jstr(o, "ranges_text") ?
 			 jstr(o, "ranges_text") : "(whole file)");
 		snprintf(state, sl, "%s%s%s%s%s%s", jstr(c, "status"),

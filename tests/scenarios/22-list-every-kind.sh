@@ -63,6 +63,9 @@ scenario() {
 	check "list-shows-pin" eq "$(jq -r "[.references[] | select(.kind == \"pin\" and .holder.pid == $pin_pid) | \"\\(.file.name) \\(.offset) \\(.length)\"] | join(\",\")" <<< "$out")" "$E/p.dat 0 $MIB"
 	check "list-shows-dax-dma" eq "$(jq -r '[.references[] | select(.kind == "dax-dma") | "\(.file.name) \(.offset) \(.length)"] | join(",")' <<< "$out")" "$E/m.dat $MIB $MIB"
 	check "list-dax-reported" eq "$(jq '.sources.dax_fdinfo' <<< "$out")" true
+	# The client's lease credential, and its NFSv4 name through libnfsidmap.
+	note "pNFS client identity: $(jq -c '[.references[] | select(.kind == "pnfs-layout") | .client | {name, principal, uid, gid, user}] | unique' <<< "$out")"
+	check "list-names-pnfs-client" eq "$(jq -r '[.references[] | select(.kind == "pnfs-layout") | .client | "\(.uid | type) \(.user | type)"] | unique | join(",")' <<< "$out")" "number string"
 	out=$(on server "$LAYOUTCTL list $E/m.dat --json")
 	check "list-file-only-its-own" eq "$(jq -r '[.references[].kind] | join(",")' <<< "$out")" dax-dma
 
