@@ -60,5 +60,14 @@ scenario() {
 	check "canaries-clean" eq "$foreign" 0
 	ssum=$(server_sum /srv/export/b.dat)
 	check "server-reads-client-rewrite" eq "$ssum" "$sum2"
+
+	# Online repair of the file's block map breaks its layouts too (the
+	# scrub call site), whether or not the map needs repairing.
+	on server "$LBVM trace-start"
+	note "repair bmapbtd: $(on server "xfs_io -x -c 'repair bmapbtd' /srv/export/b.dat 2>&1; echo exit \$?" | tr '\n' ' ')"
+	trace=$(on server "$LBVM trace-stop")
+	record CB_LAYOUTRECALL_repair "$(grep -c 'nfsd_layout_recall:' <<< "$trace")"
+	check "repair-recalls-layout" gt "$(grep -c 'nfsd_layout_recall:' <<< "$trace")" 0
+	check "data-intact-after-repair" eq "$(server_sum /srv/export/b.dat)" "$sum2"
 	release_open client1
 }
