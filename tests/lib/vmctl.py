@@ -25,7 +25,7 @@ def connect(port, deadline):
             time.sleep(0.5)
 
 
-def run(port, script, timeout, connect_timeout):
+def run(port, script, timeout, connect_timeout, margin=30):
     deadline = time.monotonic() + connect_timeout
     try:
         s = connect(port, deadline)
@@ -33,7 +33,7 @@ def run(port, script, timeout, connect_timeout):
         print("vmctl: cannot reach agent on port %d: %s" % (port, e), file=sys.stderr)
         return 125
     # The VM enforces the timeout; allow it a margin to report back.
-    s.settimeout(timeout + 30)
+    s.settimeout(timeout + margin)
     s.sendall(json.dumps({"script": script, "timeout": timeout}).encode() + b"\n")
     tail = b""
     out = sys.stdout.buffer
@@ -71,10 +71,13 @@ def main():
     a = ap.parse_intermixed_args()
     if a.wait_up is not None:
         # qemu's host forward accepts before the guest listens: retry until
-        # a whole command went through.
+        # a whole command went through. While the guest boots, the forward
+        # may hold a connection open without an answer; give each try a
+        # few seconds, not a command's full margin, or one such try can
+        # cost a minute after the guest is up.
         deadline = time.monotonic() + a.wait_up
         while True:
-            rc = run(a.port, "true", 30, max(deadline - time.monotonic(), 1))
+            rc = run(a.port, "true", 5, max(deadline - time.monotonic(), 1), margin=5)
             if rc == 0 or time.monotonic() >= deadline:
                 return rc
             time.sleep(1)
