@@ -71,12 +71,31 @@ run_kernel() {
 	mark=$(console_mark fstests)
 	start=$(date +%s)
 	say "$kernel: running ${#pick[@]} tests: ${pick[*]}"
+	# Progress: fstests logs "run fstests TEST at ..." to the kernel log as
+	# each test starts; follow the console until the VM goes.
+	tail --pid="$(cat "$LB_RUN/fstests.pid")" -n0 -F "$LB_RUN/fstests.console" 2>/dev/null |
+		awk -v k="$kernel" -v n=${#pick[@]} 'match($0, /run fstests [^ ]+/) {
+			printf "[fstests] %s: %d/%d %s\n", k, ++i, n, substr($0, RSTART + 12, RLENGTH - 12)
+			fflush() }' >&2 &
 	on fstests -t "${LB_FSTESTS_TIMEOUT:-5400}" "
 		set -e
 		for d in pmem0 pmem1; do test -b /dev/\$d; done
 		mkdir -p /run/fst/upper /run/fst/work /run/fst/tree /mnt/test /mnt/scratch
 		mount -t overlay overlay -o lowerdir=$fst,upperdir=/run/fst/upper,workdir=/run/fst/work /run/fst/tree
 		mkfs.xfs -q -f -m reflink=0 /dev/pmem0
+		# The users fstests' permission tests switch to; the root over 9p
+		# is read-only, so extend copies of passwd and group (no password: su
+		# from root needs no shadow entry then).
+		if ! id fsgqa > /dev/null 2>&1; then
+			cp /etc/passwd /run/fst/passwd
+			cp /etc/group /run/fst/group
+			for u in fsgqa:1500 fsgqa2:1501 123456-fsgqa:1502; do
+				echo \"\${u%:*}:*:\${u#*:}:\${u#*:}::/tmp:/bin/sh\" >> /run/fst/passwd
+				echo \"\${u%:*}:x:\${u#*:}:\" >> /run/fst/group
+			done
+			mount --bind /run/fst/passwd /etc/passwd
+			mount --bind /run/fst/group /etc/group
+		fi
 		cat > /run/fst/tree/local.config <<-EOF
 		FSTYP=xfs
 		TEST_DEV=/dev/pmem0
