@@ -50,6 +50,17 @@ recall_round_trip_ns() {
 		awk -v t0="$t0" '$1 >= t0 { printf "%d\n", ($1 - t0) * 1e9; exit }'
 }
 
+# recall_delays TRACE: how many "not yet" answers (NFS4ERR_DELAY) to a
+# CB_LAYOUTRECALL nfsd polled through.
+recall_delays() { grep -c 'nfsd_cb_layout_done: .*status=-10008' <<< "$1"; }
+
+# log_recall_trace TRACE: the recall, delegation and compound events of a
+# trace (SEQUENCE left out), into the log, to show where a recall's time went.
+log_recall_trace() {
+	grep -E ' (nfsd_layout_recall|nfsd_layout_recall_release|nfsd_cb_layout_done|nfsd_cb_recall|nfsd_cb_recall_done|nfsd_compound_status): ' <<< "$1" |
+		grep -v SEQUENCE | sed -E 's/^ *[^ ]+ +\[[0-9]+\] [^ ]+ +/    # trace: /' | head -40
+}
+
 # layouts_held VM FILE MIB_OFFSET: VM holds FILE open and has written 1 MiB
 # at MIB_OFFSET through its pNFS layout.
 layouts_held() {

@@ -178,7 +178,7 @@ static bool idmap_ready(void)
 static void client_identity(const char *info, struct json_object *c)
 {
 	char princ[512] = "", mech[32] = "krb5", v[32], user[512];
-	uid_t uid;
+	uid_t uid = 0;
 	gid_t gid;
 	bool have_uid;
 
@@ -186,9 +186,10 @@ static void client_identity(const char *info, struct json_object *c)
 	if (info_value(info, "principal", princ, sizeof(princ)))
 		json_object_object_add(c, "principal", json_object_new_string(princ));
 	have_uid = info_value(info, "uid", v, sizeof(v));
-	uid = strtoul(v, NULL, 10);
-	if (have_uid)
+	if (have_uid) {
+		uid = strtoul(v, NULL, 10);
 		json_object_object_add(c, "uid", json_object_new_uint64(uid));
+	}
 	if (info_value(info, "gid", v, sizeof(v))) {
 		gid = strtoul(v, NULL, 10);
 		json_object_object_add(c, "gid", json_object_new_uint64(gid));
@@ -646,10 +647,11 @@ static void table_row(struct json_object *o, const char *path, struct row *r)
 		snprintf(file, fl, "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
 	state[0] = '\0';
 	if (json_object_object_get_ex(o, "client", &c)) {
+		/* Who the client is: its GSS principal, or else its user. */
+		const char *who = *jstr(c, "principal") ? jstr(c, "principal") : jstr(c, "user");
+
 		snprintf(holder, hl, "%s %s%s%s", jstr(c, "address"),
-			 jstr(c, "clientid"), *jstr(c, "principal") || *jstr(c, "user") ?
-			 " " : "", *jstr(c, "principal") ? jstr(c, "principal") :
-			 jstr(c, "user"));
+			 jstr(c, "clientid"), *who ? " " : "", who);
 		snprintf(range, rl, "%s", *jstr(o, "ranges_text") ?
 			 jstr(o, "ranges_text") : "(whole file)");
 		snprintf(state, sl, "%s%s%s%s%s%s", jstr(c, "status"),

@@ -23,10 +23,8 @@ scenario() {
 		tr=$(on server "$LBVM trace-stop")
 		rt=$(recall_round_trip_ns "$tr")
 		[ -n "$rt" ] && sample recall-round-trip conflict "$rt" ns
-		sample recall-round-trip-delays conflict \
-			"$(grep -c 'nfsd_cb_layout_done: .*status=-10008' <<< "$tr")" count
-		[ "$i" = 1 ] && grep -E ' (nfsd_layout_recall|nfsd_layout_recall_release|nfsd_cb_layout_done|nfsd_cb_recall|nfsd_cb_recall_done|nfsd_compound_status): ' <<< "$tr" | grep -v SEQUENCE |
-			sed -E 's/^ *[^ ]+ +\[[0-9]+\] [^ ]+ +/    # trace: /' | head -40
+		sample recall-round-trip-delays conflict "$(recall_delays "$tr")" count
+		[ "$i" = 1 ] && log_recall_trace "$tr"
 		release_open client1
 	done
 	for n in 1 2; do
@@ -50,10 +48,8 @@ scenario() {
 				[ -n "$rt" ] && sample "break-$op-round-trip" "$n-clients" "$rt" ns
 				# Answers of "not yet" (NFS4ERR_DELAY) that nfsd polled
 				# through, and what happened during the break, for the log.
-				sample "break-$op-recall-delays" "$n-clients" \
-					"$(grep -c 'nfsd_cb_layout_done: .*status=-10008' <<< "$tr")" count
-				[ "$i" = 1 ] && grep -E ' (nfsd_layout_recall|nfsd_layout_recall_release|nfsd_cb_layout_done|nfsd_cb_recall|nfsd_cb_recall_done|nfsd_compound_status): ' <<< "$tr" | grep -v SEQUENCE |
-					sed -E 's/^ *[^ ]+ +\[[0-9]+\] [^ ]+ +/    # trace: /' | head -40
+				sample "break-$op-recall-delays" "$n-clients" "$(recall_delays "$tr")" count
+				[ "$i" = 1 ] && log_recall_trace "$tr"
 				release_open client1
 				[ $n = 2 ] && release_open client2
 			done

@@ -7,7 +7,7 @@ OURS_ONLY=
 TIMEOUT=900
 
 scenario() {
-	local sum old before mid after d trace t canaries ov foreign sum2 ssum
+	local sum old before mid after d trace t canaries ov foreign sum2 ssum n
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
 
@@ -66,8 +66,9 @@ scenario() {
 	on server "$LBVM trace-start"
 	note "repair bmapbtd: $(on server "xfs_io -x -c 'repair bmapbtd' /srv/export/b.dat 2>&1; echo exit \$?" | tr '\n' ' ')"
 	trace=$(on server "$LBVM trace-stop")
-	record CB_LAYOUTRECALL_repair "$(grep -c 'nfsd_layout_recall:' <<< "$trace")"
-	check "repair-recalls-layout" gt "$(grep -c 'nfsd_layout_recall:' <<< "$trace")" 0
+	n=$(trace_count nfsd_layout_recall "$trace")
+	record CB_LAYOUTRECALL_repair "$n"
+	check "repair-recalls-layout" gt "$n" 0
 	check "data-intact-after-repair" eq "$(server_sum /srv/export/b.dat)" "$sum2"
 	release_open client1
 }
