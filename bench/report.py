@@ -215,6 +215,11 @@ plot %s
     items = [("%d region(s)" % n, ms(med(s, "break-pinned", "%d-regions" % n, "ours")),
               ms(med(s, "break-pinned", "%d-regions" % n, "stock"))) for n in (1, 2, 4, 8)]
     bars("break-vs-pins", "Truncate latency against pinned memory regions (median ms)", "ms", items)
+
+    items = [("%d DMA(s)" % n, ms(med(s, "break-dma", "%d-dmas" % n, "ours")),
+              ms(med(s, "break-dma", "%d-dmas" % n, "stock"))) for n in (1, 2, 4, 8)]
+    bars("break-vs-dma", "Truncate latency against O_DIRECT reads in flight into the file, "
+         "each delayed 5 s (median ms)", "ms", items)
     return drawn
 
 
@@ -237,7 +242,14 @@ def markdown(s, g, drawn, args, rows):
              "The recall round trip \"on its own\" is that of a recall no local change waits",
              "for (a second client's conflicting LAYOUTGET), from `nfsd_layout_recall` to",
              "`nfsd_layout_recall_release` in nfsd's trace; the figure after the semicolon",
-             "is the same interval for the recall the break itself sent.", "",
+             "is the same interval for the recall the break itself sent. The server",
+             "holds each file open for writing while clients use it, so that nfsd grants",
+             "no delegations: a delegation recalled by the truncate's own open is a cost",
+             "of the open, and the client busy returning it answers the layout recall late.", "",
+             "Break against DMA: N O_DIRECT reads from a device that delays each by",
+             "5 s, into DAX mappings of N different MiB of the file, all in flight",
+             "when the truncate starts; `break-dma-after-last` is how long after the last",
+             "read returned to its process the truncate returned (negative: before).", "",
              "## Goals", "",
              "| goal | kernel | measured | met |", "|---|---|---|---|"]
     for e in g:

@@ -9,7 +9,8 @@
  * truncate and punch (fallocate PUNCH_HOLE|KEEP_SIZE) print "ns N": the
  * nanoseconds the system call took (CLOCK_MONOTONIC), without the cost of
  * starting a program, which under emulation is larger than what is
- * measured. faults maps LENGTH bytes of FILE shared, writes one byte per
+ * measured; then "end N": when it returned, in CLOCK_REALTIME nanoseconds
+ * (date +%s%N), to set against other programs' clocks. faults maps LENGTH bytes of FILE shared, writes one byte per
  * page, unmaps, ROUNDS times, and prints "faults N ns N per_s N".
  *
  * Exit status: 0 done, 1 a system call failed, 2 bad usage.
@@ -93,6 +94,7 @@ static int faults(int fd, size_t len, long rounds)
 int main(int argc, char **argv)
 {
 	long long t0, t1;
+	struct timespec end;
 	int fd, ret;
 
 	if (argc < 4)
@@ -120,10 +122,12 @@ int main(int argc, char **argv)
 	} else {
 		usage();
 	}
+	clock_gettime(CLOCK_REALTIME, &end);
 	if (ret) {
 		fprintf(stderr, "timeop: %s: %s\n", argv[1], strerror(errno));
 		return 1;
 	}
-	printf("ns %lld\n", t1 - t0);
+	printf("ns %lld\nend %lld\n", t1 - t0,
+	       end.tv_sec * 1000000000LL + end.tv_nsec);
 	return 0;
 }
