@@ -1,7 +1,7 @@
 # layoutbreak: range-aware breaking of external layout references in XFS and
 # nfsd, the layoutctl utility, and a VM rig that shows it against stock 6.12.
 #
-#   make check        layoutctl unit tests, then our kernel (built or cached) and all VM tests
+#   make check        layoutctl unit tests, then our kernel (built or cached), all VM tests, quick fstests
 #   make utils        build layoutctl into build/utils/
 #   make install      install layoutctl, layoutctl(8), /sbin/nfsd-recall-failed (DESTDIR, PREFIX)
 #   make demo         boot a server and a client, show pNFS block I/O and a recall
@@ -74,6 +74,8 @@ check: utils
 	@$(MAKE) -s -C utils OUT=$(CURDIR)/build/utils check | sed 's/^/# layoutctl unit: /'; test $${PIPESTATUS[0]} = 0
 	@tests/unit/harness.sh | sed 's/^/# harness self-test: /'; test $${PIPESTATUS[0]} = 0
 	@tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) $(TESTS)
+	@if [ -z '$(TESTS)' ] && [ '$(CONFIG_VARIANT)' = test ]; then \
+		scripts/fstests.sh --kernels $(KERNEL) --quick --if-available; fi
 
 mutants: deps
 	@scripts/mutants.sh $(MUTANTS)
