@@ -216,10 +216,12 @@ plot %s
               ms(med(s, "break-pinned", "%d-regions" % n, "stock"))) for n in (1, 2, 4, 8)]
     bars("break-vs-pins", "Truncate latency against pinned memory regions (median ms)", "ms", items)
 
-    items = [("%d DMA(s)" % n, ms(med(s, "break-dma", "%d-dmas" % n, "ours")),
-              ms(med(s, "break-dma", "%d-dmas" % n, "stock"))) for n in (1, 2, 4, 8)]
-    bars("break-vs-dma", "Truncate latency against O_DIRECT reads in flight into the file, "
-         "each delayed 5 s (median ms)", "ms", items)
+    # The truncate's own time is mostly what is left of the device's delay;
+    # what the break adds is how long after the last DMA it returned.
+    items = [("%d DMA(s)" % n, ms(med(s, "break-dma-after-last", "%d-dmas" % n, "ours")),
+              ms(med(s, "break-dma-after-last", "%d-dmas" % n, "stock"))) for n in (1, 2, 4, 8)]
+    bars("break-vs-dma", "Truncate against N O_DIRECT reads in flight into the file: "
+         "returned this long after the last read did (median ms)", "ms", items)
     return drawn
 
 
