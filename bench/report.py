@@ -220,7 +220,7 @@ plot %s
     # what the break adds is how long after the last DMA it returned.
     items = [("%d DMA(s)" % n, ms(med(s, "break-dma-after-last", "%d-dmas" % n, "ours")),
               ms(med(s, "break-dma-after-last", "%d-dmas" % n, "stock"))) for n in (1, 2, 4, 8)]
-    bars("break-vs-dma", "Truncate against N O_DIRECT reads in flight into the file: "
+    bars("break-vs-dma", "Truncate against N direct-I/O reads in flight into the file: "
          "returned this long after the last read did (median ms)", "ms", items)
     return drawn
 
