@@ -80,8 +80,8 @@ break_vs_dma() {
 		end=$(sed -n 's/^end //p' <<< "$out")
 		must "truncate against $n DMA(s) timed" test -n "$ns"
 		must "every DMA returned" test "$(grep -c '^done' <<< "$out")" = "$n"
-		first=$(awk '$1 == "done" && (m == "" || $2 < m) { m = $2 } END { print m }' <<< "$out")
-		last=$(awk '$1 == "done" && $2 > m { m = $2 } END { print m }' <<< "$out")
+		read -r first last < <(awk '$1 == "done" { if (lo == "" || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+			END { print lo, hi }' <<< "$out")
 		if [ $(( end - ns )) -lt "$first" ]; then
 			sample break-dma "$n-dmas" "$ns" ns
 			sample break-dma-after-last "$n-dmas" "$(( end - last ))" ns

@@ -10,8 +10,9 @@
  * nanoseconds the system call took (CLOCK_MONOTONIC), without the cost of
  * starting a program, which under emulation is larger than what is
  * measured; then "end N": when it returned, in CLOCK_REALTIME nanoseconds
- * (date +%s%N), to set against other programs' clocks. faults maps LENGTH bytes of FILE shared, writes one byte per
- * page, unmaps, ROUNDS times, and prints "faults N ns N per_s N".
+ * (date +%s%N), to set against other programs' clocks. faults maps LENGTH
+ * bytes of FILE shared, writes one byte per page, unmaps, ROUNDS times, and
+ * prints "faults N ns N per_s N".
  *
  * Exit status: 0 done, 1 a system call failed, 2 bad usage.
  */
