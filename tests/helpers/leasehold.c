@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * leasehold - hold a classic F_SETLEASE lease (read or write) on FILE and
+ * answer its breaks as told, printing what happens, one line each:
+ *
+ *   leasehold FILE rd|wr release|downgrade|ignore DIR
+ *
+ *   held rd|wr                     the lease was granted
+ *   sigio getlease=RDLCK|UNLCK     a break: SIGIO, and what F_GETLEASE then
+ *                                  reports (the type the breaker asks for)
+ *   released / downgraded          the answer: F_UNLCK or F_RDLCK
+ *
+ * Before it answers a break it creates DIR/answered, so that a breaker can
+ * tell whether its open returned only after the answer. "ignore" never
+ * answers; the kernel takes the lease back after lease-break-time. It exits
+ * on SIGTERM, or 300 s after the last event.
+ * Exit status: 0 done, 1 an error, 2 bad usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *lease_name(int type)
+{
+	switch (type) {
+	case F_RDLCK:
+		return "RDLCK";
+	case F_WRLCK:
+		return "WRLCK";
+	case F_UNLCK:
+		return "UNLCK";
+	}
+	return "?";
+}
+
+int main(int argc, char **argv)
+{
+	struct timespec timeout = { .tv_sec = 300 };
+	char path[4096];
+	int type, fd, sig;
+	sigset_t set;
+
+	if (argc != 5 || (strcmp(argv[2], "rd") && strcmp(argv[2], "wr")) ||
+	    (strcmp(argv[3], "release") && strcmp(argv[3], "downgrade") &&
+	     strcmp(argv[3], "ignore"))) {
+		fprintf(stderr, "usage: leasehold FILE rd|wr release|downgrade|ignore DIR\n");
+		return 2;
+	}
+	type = strcmp(argv[2], "rd") ? F_WRLCK : F_RDLCK;
+	if (snprintf(path, sizeof(path), "%s/answered", argv[4]) >= (int)sizeof(path))
+		return fprintf(stderr, "leasehold: DIR too long\n"), 2;
+	if (mkdir(argv[4], 0755) && errno != EEXIST) {
+		fprintf(stderr, "leasehold: %s: %s\n", argv[4], strerror(errno));
+		return 1;
+	}
+	unlink(path);
+
+	/* Take SIGIO, the signal a lease break sends, synchronously. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGIO);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0) {
+		fprintf(stderr, "leasehold: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	if (fcntl(fd, F_SETLEASE, type) < 0) {
+		fprintf(stderr, "leasehold: F_SETLEASE %s: %s\n", argv[2], strerror(errno));
+		return 1;
+	}
+	printf("held %s\n", argv[2]);
+	fflush(stdout);
+
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &timeout);
+		if (sig < 0 && errno == EINTR)
+			continue;
+		if (sig < 0 || sig == SIGTERM)
+			break;
+		printf("sigio getlease=%s\n", lease_name(fcntl(fd, F_GETLEASE)));
+		fflush(stdout);
+		if (!strcmp(argv[3], "ignore"))
+			continue;
+		if (close(open(path, O_CREAT | O_WRONLY, 0644)) < 0) {
+			fprintf(stderr, "leasehold: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		if (!strcmp(argv[3], "release")) {
+			if (fcntl(fd, F_SETLEASE, F_UNLCK) < 0)
+				return fprintf(stderr, "leasehold: F_UNLCK: %s\n", strerror(errno)), 1;
+			printf("released\n");
+		} else {
+			if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
+				return fprintf(stderr, "leasehold: F_RDLCK: %s\n", strerror(errno)), 1;
+			printf("downgraded\n");
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
