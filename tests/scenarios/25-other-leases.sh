@@ -29,6 +29,21 @@ holder() {
 # lease_line NAME: the holder's line in /proc/locks, without its number.
 lease_line() { on server "grep \" LEASE .* \$(cat /run/$1.pid) \" /proc/locks | sed 's/^[0-9]*: //'"; }
 
+# open_against NAME REDIR: a blocking open of F by the shell redirection
+# REDIR ("3<" or "3>>"); prints after-answer when it returned only after the
+# holder NAME had answered the break.
+open_against() {
+	on server -t 60 "timeout 30 sh -c 'exec $2 $F; test -e /run/$1/answered && echo after-answer'"
+}
+
+# holder_out NAME: what the holder printed, also shown as a note.
+holder_out() {
+	local out
+	out=$(on server "cat /run/$1.out")
+	note "holder $1: $(tr '\n' ';' <<< "$out")" >&2
+	echo "$out"
+}
+
 scenario() {
 	local out ino re d before after trace
 	server_up --fs dax --size 300m
@@ -44,11 +59,8 @@ scenario() {
 	out=$(lease_line w)
 	note "write lease: $out"
 	check "write-lease-in-proc-locks" grep -qE "^LEASE +ACTIVE +WRITE +$(on server 'cat /run/w.pid') $re\$" <<< "$out"
-	out=$(on server -t 60 "timeout 30 sh -c 'exec 3< $F; test -e /run/w/answered && echo after-answer'")
-	check "read-open-waits-for-downgrade" eq "$out" after-answer
-	out=$(on server 'cat /run/w.out')
-	note "holder: $(tr '\n' ';' <<< "$out")"
-	check "write-lease-break-asks-read" grep -qx 'sigio getlease=RDLCK' <<< "$out"
+	check "read-open-waits-for-downgrade" eq "$(open_against w '3<')" after-answer
+	check "write-lease-break-asks-read" grep -qx 'sigio getlease=RDLCK' <<< "$(holder_out w)"
 	check "downgraded-lease-stays" grep -qE "^LEASE +ACTIVE +READ " <<< "$(lease_line w)"
 	on server 'kill $(cat /run/w.pid)' > /dev/null
 
@@ -58,11 +70,8 @@ scenario() {
 	out=$(on server "cat $F > /dev/null && echo rc=\$?; cat /run/r.out")
 	check "read-open-keeps-read-lease" eq "$(tr '\n' ' ' <<< "$out")" "rc=0 held rd "
 	check "read-lease-active" grep -qE "^LEASE +ACTIVE +READ " <<< "$(lease_line r)"
-	out=$(on server -t 60 "timeout 30 sh -c 'exec 3>> $F; test -e /run/r/answered && echo after-answer'")
-	check "write-open-waits-for-release" eq "$out" after-answer
-	out=$(on server 'cat /run/r.out')
-	note "holder: $(tr '\n' ';' <<< "$out")"
-	check "read-lease-break-asks-unlock" grep -qx 'sigio getlease=UNLCK' <<< "$out"
+	check "write-open-waits-for-release" eq "$(open_against r '3>>')" after-answer
+	check "read-lease-break-asks-unlock" grep -qx 'sigio getlease=UNLCK' <<< "$(holder_out r)"
 	check "released-lease-gone" eq "$(lease_line r)" ""
 	on server 'kill $(cat /run/r.pid)' > /dev/null
 
@@ -77,7 +86,7 @@ scenario() {
 	out=$(on server -t 60 "timeout 30 sh -c 'exec 3>> $F' && echo rc=0")
 	check "unanswered-lease-times-out" eq "$out" rc=0
 	check "timed-out-lease-gone" eq "$(lease_line i)" ""
-	check "holder-saw-break" grep -qx 'sigio getlease=UNLCK' <<< "$(on server 'cat /run/i.out')"
+	check "holder-saw-break" grep -qx 'sigio getlease=UNLCK' <<< "$(holder_out i)"
 	on server 'kill $(cat /run/i.pid)' > /dev/null
 
 	# An NFS read delegation, recalled by a local write open.
