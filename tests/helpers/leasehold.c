@@ -42,13 +42,17 @@ static const char *lease_name(int type)
 int main(int argc, char **argv)
 {
 	struct timespec timeout = { .tv_sec = 300 };
+	int type, answer = -1, fd, sig;
 	char path[4096];
-	int type, fd, sig;
 	sigset_t set;
 
+	/* answer: the type to set on a break, or -1 to ignore it. */
+	if (argc == 5 && !strcmp(argv[3], "release"))
+		answer = F_UNLCK;
+	else if (argc == 5 && !strcmp(argv[3], "downgrade"))
+		answer = F_RDLCK;
 	if (argc != 5 || (strcmp(argv[2], "rd") && strcmp(argv[2], "wr")) ||
-	    (strcmp(argv[3], "release") && strcmp(argv[3], "downgrade") &&
-	     strcmp(argv[3], "ignore"))) {
+	    (answer < 0 && strcmp(argv[3], "ignore"))) {
 		fprintf(stderr, "usage: leasehold FILE rd|wr release|downgrade|ignore DIR\n");
 		return 2;
 	}
@@ -87,21 +91,18 @@ int main(int argc, char **argv)
 			break;
 		printf("sigio getlease=%s\n", lease_name(fcntl(fd, F_GETLEASE)));
 		fflush(stdout);
-		if (!strcmp(argv[3], "ignore"))
+		if (answer < 0)
 			continue;
 		if (close(open(path, O_CREAT | O_WRONLY, 0644)) < 0) {
 			fprintf(stderr, "leasehold: %s: %s\n", path, strerror(errno));
 			return 1;
 		}
-		if (!strcmp(argv[3], "release")) {
-			if (fcntl(fd, F_SETLEASE, F_UNLCK) < 0)
-				return fprintf(stderr, "leasehold: F_UNLCK: %s\n", strerror(errno)), 1;
-			printf("released\n");
-		} else {
-			if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
-				return fprintf(stderr, "leasehold: F_RDLCK: %s\n", strerror(errno)), 1;
-			printf("downgraded\n");
+		if (fcntl(fd, F_SETLEASE, answer) < 0) {
+			fprintf(stderr, "leasehold: F_SETLEASE %s: %s\n",
+				lease_name(answer), strerror(errno));
+			return 1;
 		}
+		printf(answer == F_UNLCK ? "released\n" : "downgraded\n");
 		fflush(stdout);
 	}
 	return 0;

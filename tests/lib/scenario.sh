@@ -310,12 +310,13 @@ fallback_check() {
 	check "fallback-reason-visible" test -n "$reasons$evidence"
 }
 
-# hold_open VM FILE: keep FILE open read-write in the VM until release_open,
-# so that the NFS client keeps its layout (it returns layouts when the last
-# open of a file is closed).
+# hold_open VM FILE [REDIR]: keep FILE open in the VM until release_open,
+# read-write unless REDIR (a shell redirection of fd 3, such as "3<") says
+# otherwise, so that the NFS client keeps its layout (it returns layouts
+# when the last open of a file is closed).
 hold_open() {
 	must "hold $2 open on $1" on "$1" "
-		setsid sh -c 'exec 3<>\"$2\"; exec sleep 3600' < /dev/null > /dev/null 2>&1 &
+		setsid sh -c 'exec ${3:-3<>}\"$2\"; exec sleep 3600' < /dev/null > /dev/null 2>&1 &
 		echo \$! > /run/hold.pid
 		$LBVM wait-for 10 sh -c \"ls -l /proc/\$(cat /run/hold.pid)/fd 2>/dev/null | grep -q '$2'\""
 }

@@ -45,7 +45,7 @@ holder_out() {
 }
 
 scenario() {
-	local out ino re d before after trace
+	local out ino re d before after trace cb lr
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
 	must "lease-break-time" on server "echo 3 > /proc/sys/fs/lease-break-time"
@@ -91,10 +91,7 @@ scenario() {
 
 	# An NFS read delegation, recalled by a local write open.
 	must "deleg file" on server "xfs_io -f -c 'pwrite -q -S 0x62 0 64k' -c fsync /srv/export/deleg.dat"
-	must "client1 opens deleg.dat" on client1 "
-		setsid sh -c 'exec 3< /mnt/pnfs/deleg.dat; exec sleep 3600' < /dev/null > /dev/null 2>&1 &
-		echo \$! > /run/hold.pid
-		$LBVM wait-for 10 sh -c \"ls -l /proc/\$(cat /run/hold.pid)/fd 2>/dev/null | grep -q deleg.dat\""
+	hold_open client1 /mnt/pnfs/deleg.dat '3<'
 	d=$(on server "$LBVM wait-for 30 sh -c 'grep -l \"type: deleg\" /proc/fs/nfsd/clients/*/states' && echo yes")
 	check "client-holds-read-delegation" grep -q yes <<< "$d"
 	before=$(on server "$LBVM nfsd-stats")
@@ -102,12 +99,14 @@ scenario() {
 	out=$(on server -t 120 "timeout 90 xfs_io -c 'pwrite -q -S 0x63 0 4k' /srv/export/deleg.dat && echo rc=0")
 	trace=$(on server "$LBVM trace-stop")
 	after=$(on server "$LBVM nfsd-stats")
-	record CB_RECALL "$(trace_count nfsd_cb_recall "$trace")"
-	record CB_LAYOUTRECALL "$(trace_count nfsd_layout_recall "$trace")"
+	cb=$(trace_count nfsd_cb_recall "$trace")
+	lr=$(trace_count nfsd_layout_recall "$trace")
+	record CB_RECALL "$cb"
+	record CB_LAYOUTRECALL "$lr"
 	record DELEGRETURN "$(kv DELEGRETURN "$(nfsd_delta "$before" "$after")")"
 	check "local-write-completes" eq "$out" rc=0
-	check "delegation-recalled" gt "$(trace_count nfsd_cb_recall "$trace")" 0
-	check "no-layout-recall" eq "$(trace_count nfsd_layout_recall "$trace")" 0
+	check "delegation-recalled" gt "$cb" 0
+	check "no-layout-recall" eq "$lr" 0
 	out=$(on server "$LBVM wait-for 30 sh -c '! grep -q \"type: deleg\" /proc/fs/nfsd/clients/*/states' && echo returned")
 	check "delegation-returned" eq "$out" returned
 	release_open client1
