@@ -4,7 +4,7 @@ kernel and round), writes build/bench/{samples,summary}.csv and
 results.json, draws the plots with gnuplot, and writes BENCHMARKS.md.
 
   bench/report.py --results DIR --out DIR [--markdown FILE --plots DIR]
-                  [--machine TEXT] [--accel kvm|tcg] [--commit SHA]
+                  [--machine TEXT] [--accel kvm|tcg] [--accel-why TEXT] [--commit SHA]
 
 DIR holds r<round>-<kernel>/<measure>/samples.csv. Without --markdown only
 the CSV, JSON and plots are written (the smoke test uses that). Exit 0,
@@ -234,7 +234,8 @@ def markdown(s, g, drawn, args, rows):
              "| date | %s |" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
              "| commit | %s |" % (args.commit or "-"),
              "| machine | %s |" % (args.machine or "-"),
-             "| acceleration | %s |" % ("KVM" if args.accel == "kvm" else "none (qemu TCG emulation)"),
+             "| acceleration | %s%s |" % ("KVM" if args.accel == "kvm" else "none (qemu TCG emulation)",
+                                          ": " + args.accel_why if args.accel_why else ""),
              "| kernels | ours and stock 6.12, bench config (no lockdep or other debug options), same source and config |",
              "| rounds | %d, kernels alternating, each round a fresh boot of the same three VMs |" % len(rounds),
              "", "Medians over all samples of all rounds; spread = (max - min) / median.",
@@ -281,6 +282,7 @@ def main():
     ap.add_argument("--plots")
     ap.add_argument("--machine", default="")
     ap.add_argument("--accel", default="")
+    ap.add_argument("--accel-why", default="")
     ap.add_argument("--commit", default="")
     args = ap.parse_args()
     rows = load(args.results)

@@ -6,8 +6,129 @@
 
 LB_QEMU=${LB_QEMU:-qemu-system-x86_64}
 
+# Acceleration: LB_ACCEL=auto (default) uses KVM only where a test guest
+# boots under it, kvm insists on it (an error where it does not boot), tcg
+# never tries it. A /dev/kvm that opens is not enough: under some nested
+# hypervisors qemu aborts ("failed to set MSR 0x10a") or the guest never
+# prints a line. So the probe boots the kernel about to be used, with a
+# tiny init (tests/vm/accel-probe), under each CPU model that may work,
+# and takes the first that reaches the init's marker on the console. The
+# verdict is kept for the host's boot (under /run), per qemu binary.
+LB_ACCEL=${LB_ACCEL:-auto}
+LB_KVM_DEV=${LB_KVM_DEV:-/dev/kvm}
+# CPU models to try under KVM, in order: all of the host's features, the
+# host's without those nested hypervisors often cannot set, qemu's max.
+LB_ACCEL_CPUS=${LB_ACCEL_CPUS:-host host,-arch-capabilities max}
+# Bounds of one probe boot: the first console output, and the marker.
+LB_ACCEL_FIRST_SECS=${LB_ACCEL_FIRST_SECS:-20}
+LB_ACCEL_PROBE_SECS=${LB_ACCEL_PROBE_SECS:-60}
+LB_ACCEL_MARKER="lb-accel-probe: init reached"
+
+lb_accel_file() {
+	local dir=${LB_ACCEL_CACHE:-} q
+	if [ -z "$dir" ]; then
+		if [ -w /run ]; then dir=/run/layoutbreak
+		else dir=${XDG_RUNTIME_DIR:-${TMPDIR:-/tmp}}/layoutbreak-$(id -u); fi
+	fi
+	q=$(command -v "$LB_QEMU") || q=$LB_QEMU
+	echo "$dir/accel-$( { cat /proc/sys/kernel/random/boot_id
+		readlink -f "$q"; "$q" --version 2>&1 | head -n 1
+		echo "$LB_KVM_DEV $LB_ACCEL_CPUS"; } | sha256sum | cut -c1-16)"
+}
+
+# lb_accel_probe_one KERNEL_DIR CPU: boot the probe under KVM with CPU;
+# succeeds if the marker shows within the bounds, else prints why not.
+lb_accel_probe_one() {
+	local kdir=$1 cpu=$2 d pid start now rc why=""
+	d=$(mktemp -d)
+	: > "$d/console"
+	"$LB_QEMU" -name accel-probe -machine pc,accel=kvm -cpu "$cpu" -smp 1 -m 512M \
+		-display none -vga none -no-reboot -nic none \
+		-kernel "$kdir/bzImage" \
+		-append "console=ttyS0 earlyprintk=serial panic=-1 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L ro init=$LB_TOP/tests/vm/accel-probe" \
+		-fsdev "local,id=rootfs,path=/,security_model=none,readonly=on,multidevs=remap" \
+		-device "virtio-9p-pci,fsdev=rootfs,mount_tag=/dev/root" \
+		-serial "file:$d/console" > "$d/qemu.log" 2>&1 < /dev/null &
+	pid=$!
+	start=$(date +%s)
+	while :; do
+		grep -qF "$LB_ACCEL_MARKER" "$d/console" && break
+		now=$(( $(date +%s) - start ))
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"; rc=$?
+			why="qemu exited with status $rc: $(grep -v '^$' "$d/qemu.log" | head -n 1)"
+			break
+		fi
+		if [ ! -s "$d/console" ] && [ $now -ge "$LB_ACCEL_FIRST_SECS" ]; then
+			why="no console output in ${LB_ACCEL_FIRST_SECS} s"
+		elif [ $now -ge "$LB_ACCEL_PROBE_SECS" ]; then
+			why="no init in ${LB_ACCEL_PROBE_SECS} s; console ended: $(tr -d '\r' < "$d/console" | grep -v '^$' | tail -n 1)"
+		fi
+		[ -z "$why" ] || break
+		sleep 0.2
+	done
+	kill -9 "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$d"
+	[ -z "$why" ] || { echo "$why"; return 1; }
+}
+
+# lb_accel_decide [KERNEL_DIR]: sets and exports LB_ACCEL_USED (kvm|tcg),
+# LB_ACCEL_CPU and LB_ACCEL_WHY, probing with KERNEL_DIR's image unless a
+# verdict for this host boot exists. Fails, saying why, where LB_ACCEL=kvm
+# and KVM does not boot a guest, or no verdict exists and no kernel was
+# given.
+lb_accel_decide() {
+	local kdir=${1:-} f fd cpu w why verdict="" t0
+	case $LB_ACCEL in
+	tcg) LB_ACCEL_USED=tcg LB_ACCEL_CPU=max LB_ACCEL_WHY="LB_ACCEL=tcg" ;;
+	auto|kvm)
+		if [ ! -c "$LB_KVM_DEV" ] && [ ! -f "$LB_KVM_DEV" ] || [ ! -w "$LB_KVM_DEV" ]; then
+			verdict="tcg max no usable $LB_KVM_DEV"
+		else
+			f=$(lb_accel_file)
+			mkdir -p "$(dirname "$f")" || return 1
+			exec {fd}> "$f.lock"
+			flock "$fd"
+			if [ -s "$f" ]; then
+				verdict=$(cat "$f")
+			elif [ -z "$kdir" ]; then
+				exec {fd}>&-
+				echo "accel: no verdict for this host boot yet and no kernel to probe with" >&2
+				return 1
+			else
+				t0=$(date +%s)
+				why=""
+				for cpu in $LB_ACCEL_CPUS; do
+					if w=$(lb_accel_probe_one "$kdir" "$cpu"); then
+						verdict="kvm $cpu a test guest booted under KVM with -cpu $cpu in $(( $(date +%s) - t0 )) s${why:+ (before: $why)}"
+						break
+					fi
+					why+=${why:+; }"-cpu $cpu: $w"
+				done
+				[ -n "$verdict" ] || verdict="tcg max kvm present but a test guest did not boot: $why"
+				echo "$verdict" > "$f.tmp" && mv "$f.tmp" "$f"
+			fi
+			exec {fd}>&-
+		fi
+		read -r LB_ACCEL_USED LB_ACCEL_CPU LB_ACCEL_WHY <<< "$verdict"
+		if [ "$LB_ACCEL" = kvm ] && [ "$LB_ACCEL_USED" != kvm ]; then
+			echo "accel: LB_ACCEL=kvm, but KVM cannot run the test guests here: $LB_ACCEL_WHY" >&2
+			return 1
+		fi ;;
+	*) echo "accel: LB_ACCEL=$LB_ACCEL: use auto, kvm or tcg" >&2; return 1 ;;
+	esac
+	export LB_ACCEL_USED LB_ACCEL_CPU LB_ACCEL_WHY
+}
+
+# lb_accel: the acceleration used (kvm|tcg); lb_accel_line: that, the CPU
+# model and why, in one line ("tcg: kvm present but ...").
 lb_accel() {
-	if [ -w /dev/kvm ] && [ -z "${LB_NO_KVM:-}" ]; then echo kvm; else echo tcg; fi
+	[ -n "${LB_ACCEL_USED:-}" ] || lb_accel_decide "$@" || return 1
+	echo "$LB_ACCEL_USED"
+}
+lb_accel_line() {
+	[ -n "${LB_ACCEL_USED:-}" ] || lb_accel_decide "$@" || return 1
+	echo "$LB_ACCEL_USED (-cpu $LB_ACCEL_CPU): $LB_ACCEL_WHY"
 }
 
 lb_free_port() {
@@ -31,9 +152,10 @@ vm_start() {
 		nic=$((nic + 1))
 	done
 	ctlmac=$(printf '52:54:00:4c:%02x:00' "$idx")
-	accel=$(lb_accel)
-	cpu=max
-	[ "$accel" = kvm ] && cpu=host
+	if [ -z "${LB_ACCEL_USED:-}" ]; then
+		lb_accel_decide "$kdir" || return 1
+	fi
+	accel=$LB_ACCEL_USED cpu=$LB_ACCEL_CPU
 	mkdir -p "$LB_RUN/share"
 	: > "$LB_RUN/$name.console"
 	echo "$port" > "$LB_RUN/$name.port"
@@ -133,8 +255,23 @@ vm_wait_up() {
 	local name=$1 timeout=$2
 	python3 "$LB_TOP/tests/lib/vmctl.py" "$(cat "$LB_RUN/$name.port")" \
 		--wait-up "$timeout" > /dev/null 2>&1 && return 0
-	vm_alive "$name" || echo "# $name: qemu exited during boot: $(tail -n 3 "$LB_RUN/$name.qemu.log")" >&2
+	vm_boot_failure "$name" "$timeout" >&2
 	return 1
+}
+
+# vm_boot_failure NAME TIMEOUT: why a VM did not come up, with the last
+# lines of its console and of qemu's log, whatever the cause.
+vm_boot_failure() {
+	local name=$1
+	if vm_alive "$name"; then
+		echo "# $name: agent did not answer within $2 s (accel ${LB_ACCEL_USED:-?}, -cpu ${LB_ACCEL_CPU:-?})"
+	else
+		echo "# $name: qemu exited during boot (accel ${LB_ACCEL_USED:-?}, -cpu ${LB_ACCEL_CPU:-?})"
+	fi
+	echo "# $name: last console lines ($LB_RUN/$name.console):"
+	tr -d '\r' < "$LB_RUN/$name.console" 2>/dev/null | grep -v '^$' | tail -n 15 | sed 's/^/#   | /'
+	echo "# $name: qemu's log ($LB_RUN/$name.qemu.log):"
+	grep -v '^$' "$LB_RUN/$name.qemu.log" 2>/dev/null | tail -n 5 | sed 's/^/#   | /'
 }
 
 # on NAME [-t TIMEOUT] SCRIPT...: run a script in a VM, output to stdout.
