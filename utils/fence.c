@@ -23,7 +23,11 @@
  *
  * iscsi (LIO): the initiator's node ACL under the target portal group is
  * removed with its LUN mappings, which ends its sessions; a portal group
- * in demo mode (generate_node_acls) cannot be fenced this way.
+ * in demo mode (generate_node_acls) cannot be fenced this way. An ACL that
+ * is not there counts as cut only when a recorded fence of ours removed
+ * it: otherwise the configured name may be wrong and the client's own ACL
+ * stand, and the fence fails. A session LIO lists under a dynamic ACL for
+ * the initiator fails it too.
  *
  * command: an administrator's program, run without a shell as
  * "COMMAND fence|unfence CLIENT-NAME CLIENT-ADDRESS SB-ID".
@@ -55,7 +59,7 @@ struct fence_job {
 	struct lc_client *client;
 	struct lc_sb *sb;
 	const char *addr;
-	char **undo;		/* unfence: the record's undo lines */
+	char **undo;		/* the record's undo lines: what earlier fences did */
 	int nundo;
 };
 
@@ -322,6 +326,71 @@ static int nvmet_fence(void *arg, int fd)
 	return LC_OK;
 }
 
+/* Does LIO list a session of @ini that no configured ACL explains? */
+static bool iscsi_dynamic_session(const char *tgt, unsigned int tpg,
+				  const char *ini)
+{
+	char p[PATH_MAX], *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	bool found = false;
+	FILE *f;
+
+	if (lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/dynamic_sessions", tgt, tpg))
+		return false;
+	f = fopen(p, "re");
+	if (!f)
+		return false;
+	if (getdelim(&buf, &len, '\0', f) > 0)
+		for (line = strtok_r(buf, "\n", &save); line && !found;
+		     line = strtok_r(NULL, "\n", &save))
+			found = !strcmp(line, ini);
+	free(buf);
+	fclose(f);
+	return found;
+}
+
+/* Did a fence of ours, recorded, remove @ini's ACL from this group? */
+static bool iscsi_acl_removed_by_us(const struct fence_job *job,
+				    const char *tgt, unsigned int tpg,
+				    const char *ini)
+{
+	char want[PATH_MAX];
+	int i;
+
+	snprintf(want, sizeof(want), "acl %s %u %s", tgt, tpg, ini);
+	for (i = 0; i < job->nundo; i++)
+		if (!strcmp(job->undo[i], want))
+			return true;
+	return false;
+}
+
+/* The ACLs of a portal group, for a message: "a, b" or "none". */
+static void iscsi_acl_names(const char *tgt, unsigned int tpg, char *buf,
+			    size_t len)
+{
+	char p[PATH_MAX];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(buf, len, "none");
+	if (lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/acls", tgt, tpg))
+		return;
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		int w;
+
+		if (de->d_name[0] == '.')
+			continue;
+		w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", de->d_name);
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += w;
+	}
+	if (d)
+		closedir(d);
+}
+
 static int iscsi_fence(void *arg, int fd)
 {
 	struct fence_job *job = arg;
@@ -348,9 +417,28 @@ static int iscsi_fence(void *arg, int fd)
 		       tgt, tpg);
 		return LC_EFAIL;
 	}
+	if (iscsi_dynamic_session(tgt, tpg, ini)) {
+		lc_err("initiator %s has a session on %s tpgt_%u through a dynamic ACL; it cannot be cut by ACL, NOT fenced",
+		       ini, tgt, tpg);
+		return LC_EFAIL;
+	}
 	lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/acls/%s", tgt, tpg, ini);
-	if (!exists(p))
-		return LC_OK;	/* already fenced */
+	if (!exists(p)) {
+		char names[1024];
+
+		/*
+		 * Without an ACL no session of @ini can log in; but that shows
+		 * the client cut only if @ini is its name, which we know only
+		 * when a fence of ours removed the ACL. Otherwise it may be a
+		 * misspelled iscsi-initiator, and the client's own ACL stands.
+		 */
+		if (iscsi_acl_removed_by_us(job, tgt, tpg, ini))
+			return LC_OK;
+		iscsi_acl_names(tgt, tpg, names, sizeof(names));
+		lc_err("initiator %s (client \"%s\" in %s) has no ACL on %s tpgt_%u, and no fence recorded removing one: is iscsi-initiator right? ACLs there: %s; NOT fenced",
+		       ini, job->client->name, job->conf->path, tgt, tpg, names);
+		return LC_ENOENT;
+	}
 	d = opendir(p);
 	while (d && (de = readdir(d))) {
 		char lname[NAME_MAX + 1] = "", wp[16] = "0";
@@ -694,7 +782,11 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	record_name(name, sizeof(name), client->name, sb->id);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	had = record_read(path, &r) == 0;
-	if (!had) {
+	if (had) {
+		/* What earlier fences did: the backend may find it done. */
+		job.undo = r.undo;
+		job.nundo = r.nundo;
+	} else {
 		snprintf(r.client, sizeof(r.client), "%s", client->name);
 		snprintf(r.sb, sizeof(r.sb), "%s", sb->id);
 		r.time = time(NULL);
