@@ -36,7 +36,7 @@ bw() {
 
 scenario() {
 	local i kind v sdev cdev
-	server_up --fs dax --size 300m
+	server_up --fs dax --size 300m --dax-pins
 	client_up client2 $SERVER_ADDR2 --proto rdma --no-nvme
 	sdev=rxe_$(on server "awk '\$3 == \"$SERVER_ADDR2\" { print \$2 }' /run/lb-links")
 	cdev=rxe_$(on client2 "awk 'NR == 1 { print \$2 }' /run/lb-links")

@@ -20,7 +20,7 @@ DMA_DELAY_MS=5000
 
 scenario() {
 	local i n k ns got f=/srv/export/pins.dat
-	server_up --fs dax --size 300m
+	server_up --fs dax --size 300m --dax-pins
 	for n in 1 2 4 8; do
 		for i in $(seq "$BENCH_REPEAT"); do
 			progress "break vs pins: $n region(s), $i/$BENCH_REPEAT"

@@ -8,7 +8,9 @@
 # truncate fail with ETXTBSY after lease-break-time, file unchanged; one
 # killed during the break lets it complete. A user who neither owns the
 # file nor has CAP_LEASE gets no lease, and pins count against
-# RLIMIT_MEMLOCK. Stock has no layout leases for userspace (EINVAL).
+# RLIMIT_MEMLOCK. All of that with fs.layout-lease-pins=1: at 0, the
+# kernel's default, a lease allows no pin. Stock has no layout leases for
+# userspace (EINVAL).
 DESC="DAX pins need a layout lease; truncate breaks it, waits for the unpin, ETXTBSY if ignored"
 OURS_ONLY=layout-lease-taken
 TIMEOUT=900
@@ -57,10 +59,25 @@ scenario() {
 	check "no-lease-pins-refused" eq "$(head -n 2 <<< "$out" | grep -c '^reg failed errno=95')" 2
 	check "no-lease-uring-refused" grep -q '^reg failed' <<< "$(sed -n 3p <<< "$out")"
 
-	# Under a layout lease.
+	# Under a layout lease, with fs.layout-lease-pins as the kernel boots
+	# (0) and as server-up leaves it without --dax-pins: still refused.
+	# A pin can outlive its lease and its file (munmap, F_UNLCK, close,
+	# unlink: the blocks are freed under it), so until the kernel ties the
+	# pin's lifetime to the lease, allowing it is the administrator's
+	# explicit and unsafe choice.
+	boot=$(on server "cat /run/lb-boot-layout-lease-pins 2>/dev/null || echo absent")
+	off=$(on server "cat /proc/sys/fs/layout-lease-pins 2>/dev/null; $HELPERS/daxpin reg $F -l -w; $HELPERS/daxpin uring $F -l")
+	note "fs.layout-lease-pins at boot: $boot; at 0, under a lease: $(tr '\n' ';' <<< "$off")"
+	must "fs.layout-lease-pins=1" on server "[ ! -e /proc/sys/fs/layout-lease-pins ] || echo 1 > /proc/sys/fs/layout-lease-pins"
+
+	# Under a layout lease, pins allowed.
 	out=$(on server "$HELPERS/daxpin reg $F -l; $HELPERS/daxpin reg $F -l -w")
 	note "lease: $(grep -E '^(lease|reg)' <<< "$out" | tr '\n' ';')"
 	check "layout-lease-taken" grep -q '^lease ok type=16$' <<< "$out"
+	check "pins-off-at-boot" eq "$boot" 0
+	check "pins-off-lease-taken" eq "$(grep -c '^lease ok type=16$' <<< "$off")" 2
+	check "pins-off-reg-refused" grep -q '^reg failed errno=95' <<< "$off"
+	check "pins-off-uring-refused" eq "$(grep -c '^reg failed' <<< "$off")" 2
 	check "lease-read-only-pin" grep -q '^reg ok .* read-only' <<< "$out"
 	check "lease-writable-pin" grep -q '^reg ok .* writable' <<< "$out"
 

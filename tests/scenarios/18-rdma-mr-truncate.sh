@@ -16,7 +16,7 @@ PORT=7471
 
 scenario() {
 	local old srv drv out end dereg ov foreign canaries
-	server_up --fs dax --size 300m --no-nvmet
+	server_up --fs dax --size 300m --no-nvmet --dax-pins
 	must "client1 rxe" on client1 "$LBVM rxe-up"
 	must "mr.dat" on server "xfs_io -f -c 'pwrite -q -S 0x61 0 1m' -c fsync $F"
 	old=$(extents server $F)

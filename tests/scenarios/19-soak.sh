@@ -14,7 +14,7 @@ TIMEOUT=$(( ${LB_SOAK_SECONDS:-120} + 1800 ))
 scenario() {
 	local secs=${LB_SOAK_SECONDS:-120} out rc vm splats=0 n
 	declare -A mark
-	server_up --fs dax --size 300m
+	server_up --fs dax --size 300m --dax-pins
 	client_up client1 $SERVER_ADDR
 	client_up client2 $SERVER_ADDR2 --proto rdma --no-nvme
 	note "client2: $(on client2 'grep " /mnt/pnfs " /proc/mounts')"

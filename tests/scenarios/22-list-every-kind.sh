@@ -14,7 +14,7 @@ E=/srv/export
 
 scenario() {
 	local out pin_pid lease_pid kinds
-	server_up --fs dax --size 300m
+	server_up --fs dax --size 300m --dax-pins
 	client_up client1 $SERVER_ADDR
 	slow_device 20000
 

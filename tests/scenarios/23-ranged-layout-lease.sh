@@ -22,7 +22,7 @@ punch() {
 
 scenario() {
 	local out pid ino dev
-	server_up --fs dax --size 300m --no-nvmet
+	server_up --fs dax --size 300m --no-nvmet --dax-pins
 	must "lease-break-time" on server "echo 5 > /proc/sys/fs/lease-break-time"
 	must "file" on server "xfs_io -f -c 'pwrite -q -S 0x61 0 8m' -c fsync $F"
 
