@@ -23,12 +23,13 @@
 
 #include "lc.h"
 
-/* From Documentation/netlink/specs/nfsd.yaml with nfsd-ext applied. */
+/*
+ * From include/uapi/linux/nfsd_netlink.h as the series generates it from
+ * Documentation/netlink/specs/nfsd.yaml (nfsd-ext/).
+ */
 #define LC_NFSD_CMD_LAYOUT_RECALL	10
 enum {
-	LC_A_LR_DEV_MAJOR = 1,
-	LC_A_LR_DEV_MINOR,
-	LC_A_LR_INO,
+	LC_A_LR_FD = 1,
 	LC_A_LR_OFFSET,
 	LC_A_LR_LENGTH,
 	LC_A_LR_CLIENTID,
@@ -41,7 +42,8 @@ static const char recall_usage[] =
 "Recall the pNFS layouts of PATH that overlap OFF:LEN (default: the whole\n"
 "file) from every client, or from the client with nfsd id ID (as in\n"
 "/proc/fs/nfsd/clients/ID and \"layoutctl list\"), and wait at most S seconds\n"
-"(default 60) for them to be returned. Needs CAP_SYS_ADMIN.\n";
+"(default 60) for them to be returned. Needs CAP_NET_ADMIN, as nfsd's other\n"
+"netlink commands do.\n";
 
 struct reply {
 	int recalled;
@@ -51,9 +53,12 @@ struct reply {
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct reply *r = arg;
+	static const struct nla_policy policy[LC_A_LR_MAX + 1] = {
+		[LC_A_LR_RECALLED] = { .type = NLA_U32 },
+	};
 	struct nlattr *tb[LC_A_LR_MAX + 1];
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LC_A_LR_MAX, NULL) == 0 &&
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LC_A_LR_MAX, policy) == 0 &&
 	    tb[LC_A_LR_RECALLED])
 		r->recalled = nla_get_u32(tb[LC_A_LR_RECALLED]);
 	return NL_OK;
@@ -72,9 +77,13 @@ static int on_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
-/* Sends the recall; returns an LC_* code and sets *recalled. */
-static int send_recall(const struct stat *st, uint64_t off, uint64_t len,
-		       unsigned int client, int *recalled)
+/*
+ * Sends the recall of the file open on @fd (nfsd looks it up by the
+ * descriptor, which names exactly this file); returns an LC_* code and
+ * sets *recalled.
+ */
+static int send_recall(int fd, uint64_t off, uint64_t len, unsigned int client,
+		       int *recalled)
 {
 	struct reply r = { .recalled = 0, .error = 0 };
 	struct nl_sock *sk;
@@ -96,9 +105,7 @@ static int send_recall(const struct stat *st, uint64_t off, uint64_t len,
 		goto out;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
 			 LC_NFSD_CMD_LAYOUT_RECALL, 1) ||
-	    nla_put_u32(msg, LC_A_LR_DEV_MAJOR, major(st->st_dev)) ||
-	    nla_put_u32(msg, LC_A_LR_DEV_MINOR, minor(st->st_dev)) ||
-	    nla_put_u64(msg, LC_A_LR_INO, st->st_ino) ||
+	    nla_put_u32(msg, LC_A_LR_FD, fd) ||
 	    nla_put_u64(msg, LC_A_LR_OFFSET, off) ||
 	    nla_put_u64(msg, LC_A_LR_LENGTH, len) ||
 	    (client && nla_put_u32(msg, LC_A_LR_CLIENTID, client))) {
@@ -122,20 +129,20 @@ static int send_recall(const struct stat *st, uint64_t off, uint64_t len,
 			break;
 		case EPERM:
 		case EACCES:
-			lc_err("recall: not permitted (CAP_SYS_ADMIN needed)");
+			lc_err("recall: not permitted (CAP_NET_ADMIN needed)");
 			ret = LC_EPERM;
 			break;
-		case ENOENT:
-			/* Not in the inode cache: nobody holds a layout. */
-			r.recalled = 0;
-			ret = LC_OK;
+		case ENODEV:
+			lc_err("recall: nfsd is not running in this network namespace");
+			break;
+		case EINVAL:
+			lc_err("recall: the kernel refused the request (its nfsd's layout-recall command differs from this layoutctl's)");
 			break;
 		default:
 			lc_err("recall: %s", strerror(-r.error));
 			break;
 		}
-		if (-r.error != ENOENT)
-			goto out;
+		goto out;
 	} else if (err < 0) {
 		lc_err("recall: netlink: %s", nl_geterror(err));
 		goto out;
@@ -234,7 +241,8 @@ int cmd_recall(int argc, char **argv)
 		fputs(recall_usage, stderr);
 		return LC_EUSAGE;
 	}
-	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+	/* O_PATH: opens no FIFO, starts no lease break, reads nothing. */
+	fd = open(argv[optind], O_PATH | O_CLOEXEC);
 	if (fd < 0) {
 		lc_err("recall: %s: %s", argv[optind], strerror(errno));
 		return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
@@ -244,18 +252,19 @@ int cmd_recall(int argc, char **argv)
 		close(fd);
 		return LC_EUSAGE;
 	}
-	close(fd);
 	if (client) {
 		char p[256];
 
 		lc_path(p, sizeof(p), "/proc/fs/nfsd/clients/%u", client);
 		if (access(p, F_OK)) {
 			lc_err("recall: no nfsd client %u", client);
+			close(fd);
 			return LC_ENOENT;
 		}
 	}
 
-	ret = send_recall(&st, off, len, client, &recalled);
+	ret = send_recall(fd, off, len, client, &recalled);
+	close(fd);
 	if (ret)
 		return ret;
 	flt.by_ino = true;
@@ -267,7 +276,7 @@ int cmd_recall(int argc, char **argv)
 	for (;;) {
 		left = segments_in_range(&flt, off, len, client);
 		if (tty || !left)
-			fprintf(stderr, "%srecall: %d client%s recalled, %d segment%s still in range, %.1f s%s",
+			fprintf(stderr, "%srecall: %d layout%s recalled, %d segment%s still in range, %.1f s%s",
 				tty ? "\r" : "", recalled, recalled == 1 ? "" : "s", left,
 				left == 1 ? "" : "s", (lc_now_ms() - start) / 1000.0,
 				tty && left ? "" : "\n");

@@ -111,4 +111,14 @@ scenario() {
 	check "client2-keeps-rest" gt "$(segs $((17 * MIB)) $((24 * MIB)))" 0
 	release_open client1
 	release_open client2
+
+	# Once nfsd has stopped, the NFSv4 file table is gone: a recall is
+	# refused with a clear message (it once walked the freed table).
+	must "client1 down" on client1 -t 120 "$LBVM client-down"
+	must "client2 down" on client2 -t 120 "$LBVM client-down"
+	must "server down" on server -t 120 "$LBVM server-down"
+	out=$(on server "$LAYOUTCTL recall /etc/hostname --timeout 5 2>&1; echo rc=\$?")
+	note "recall after nfsd stopped: $(tr '\n' ' ' <<< "$out")"
+	check "recall-after-nfsd-stop-refused" grep -q "nfsd is not running" <<< "$out"
+	check "recall-after-nfsd-stop-exit-1" grep -qx "rc=1" <<< "$out"
 }
