@@ -183,6 +183,14 @@ client_id() {
 	on server "$LBVM nfsd-clients" | awk -v a="$addr" '$2 == a { print $1; exit }'
 }
 
+# client_dir VM: the number of a client VM's directory under
+# /proc/fs/nfsd/clients/ (what layoutctl's --client takes).
+client_dir() {
+	local addr
+	case $1 in client1) addr=10.55.1.2 ;; client2) addr=10.55.2.2 ;; esac
+	on server "$LBVM nfsd-clients" | awk -v a="$addr" '$2 == a { print $3; exit }'
+}
+
 # layout_on_file NAME SIZE: server and client1 up; client1 holds open a
 # SIZE-byte file /srv/export/NAME and writes its first 8 MiB through its
 # layout. Sets ID1 (client1's client id) and SUM1 (the checksum written).

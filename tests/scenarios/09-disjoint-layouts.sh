@@ -15,7 +15,7 @@ MIB=1048576
 F=/mnt/pnfs/d.dat
 
 scenario() {
-	local id1 id2 trace s1 s2 s1b t r n out w
+	local id1 id2 d1 d2 trace s1 s2 s1b t r n out w
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
 	client_up client2 $SERVER_ADDR2
@@ -101,6 +101,20 @@ scenario() {
 	check "layoutctl-recall-only-client2" eq "$(grep -c . <<< "$r")/$(grep -c "^$id2 " <<< "$r")" "1/1"
 	check "layoutctl-recall-range" eq "$(awk '{ print $2, $3 }' <<< "$r")" "$((16 * MIB)) $MIB"
 	check "watch-shows-the-recall" grep -q "nfsd_layout_recall.*offset 16777216 length 1048576" <<< "$w"
+	# --client names a client as its directory under /proc/fs/nfsd/clients/:
+	# client1's [0, 1M) recalled from client2 is nothing, from client1 it
+	# is that range of client1's alone.
+	d1=$(client_dir client1) d2=$(client_dir client2)
+	must "client directories known" test -n "$d1" -a -n "$d2"
+	on server "$LBVM trace-start"
+	out=$(on server -t 120 "$LAYOUTCTL recall /srv/export/d.dat --range 0:1m --client $d2 --timeout 30 2>&1; echo rc=\$?")
+	note "recall of [0, 1M) from client2 (clients/$d2): $(tr '\n' ' ' <<< "$out")"
+	check "recall-client-elsewhere-nothing" grep -q "recall: 0 layouts recalled" <<< "$out"
+	out=$(on server -t 120 "$LAYOUTCTL recall /srv/export/d.dat --range 0:1m --client $d1 --timeout 60 2>&1; echo rc=\$?")
+	note "recall of [0, 1M) from client1 (clients/$d1): $(tr '\n' ' ' <<< "$out")"
+	r=$(recalls "$(on server "$LBVM trace-stop")")
+	check "recall-client-recalls-it" grep -q "recall: 1 layout recalled" <<< "$out"
+	check "recall-client-only-that-client" eq "$(grep -c . <<< "$r")/$(grep -c "^$id1 0 $MIB" <<< "$r")" "1/1"
 	out=$(on server "$LAYOUTCTL list /srv/export/d.dat --json")
 	note "client2 now holds: $(jq -r '.references[] | select(.kind == "pnfs-layout" and (.client.address | startswith("10.55.2.2"))) | .ranges_text' <<< "$out")"
 	# Segments of client2 that overlap [16M, 17M), and that overlap [17M, 24M).
