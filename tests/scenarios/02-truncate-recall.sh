@@ -2,12 +2,15 @@
 # the layout is recalled (CB_LAYOUTRECALL answered by LAYOUTRETURN) before
 # the blocks are freed, the client's next write gets a new layout, and canary
 # files that the server writes onto the freed blocks keep only their bytes.
+# Online repair of the block map recalls it too, and so does xfs_fsr's
+# extent swap (XFS_IOC_SWAPEXT), after which the client's next write lands
+# in the file, not in the donor that now holds its old blocks.
 DESC="server truncate recalls the client's layout; canaries on freed blocks stay clean"
-OURS_ONLY=
+OURS_ONLY=swapext-recalls-layout
 TIMEOUT=900
 
 scenario() {
-	local sum old before mid after d trace t canaries ov foreign sum2 ssum n
+	local sum old before mid after d trace t canaries ov foreign sum2 sum3 ssum n out
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
 
@@ -70,5 +73,25 @@ scenario() {
 	record CB_LAYOUTRECALL_repair "$n"
 	check "repair-recalls-layout" gt "$n" 0
 	check "data-intact-after-repair" eq "$(server_sum /srv/export/b.dat)" "$sum2"
+
+	# xfs_fsr's extent swap (XFS_IOC_SWAPEXT) moves every block of the
+	# file to a donor and the donor's to it: it recalls the layout, and
+	# the client's next write lands in the file's new blocks, not in the
+	# donor, which now holds the old ones (b.dat's content before).
+	must "room for the donor" on server "rm -f $canaries"
+	must "donor" on server "xfs_io -f -c 'pwrite -q -S 0x5a 0 8m' -c fsync /srv/export/b.donor"
+	on server "$LBVM trace-start"
+	out=$(on server "xfs_io -c 'swapext /srv/export/b.donor' /srv/export/b.dat 2>&1; echo rc=\$?")
+	trace=$(on server "$LBVM trace-stop")
+	note "swapext: $(tr '\n' ' ' <<< "$out")"
+	must "swapext done" grep -qx "rc=0" <<< "$out"
+	n=$(trace_count nfsd_layout_recall "$trace")
+	record CB_LAYOUTRECALL_swapext "$n"
+	check "swapext-recalls-layout" gt "$n" 0
+	check "swapext-moved-data" eq "$(server_sum /srv/export/b.donor)" "$sum2"
+	sum3=$(client_write client1 /mnt/pnfs/b.dat 8)
+	must "client write after swapext" test -n "$sum3"
+	check "swapext-donor-untouched" eq "$(server_sum /srv/export/b.donor)" "$sum2"
+	check "swapext-client-write-in-file" eq "$(server_sum /srv/export/b.dat)" "$sum3"
 	release_open client1
 }
