@@ -521,7 +521,11 @@ static int command_run(struct fence_job *job, const char *verb)
 {
 	char *argv[] = { job->sb->command, (char *)verb, job->client->name,
 			 (char *)job->addr, job->sb->id, NULL };
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+	/* In a process group of its own it must not read the terminal. */
+	if (devnull >= 0)
+		dup2(devnull, STDIN_FILENO);
 	execve(argv[0], argv, command_env(job));
 	lc_err("cannot run %s: %s", argv[0], strerror(errno));
 	return 127;
@@ -794,7 +798,7 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	snprintf(r.address, sizeof(r.address), "%s", addr);
 	snprintf(r.backend, sizeof(r.backend), "%s", lc_backend_name(sb->backend));
 
-	ret = lc_run_limited(fn, &job, sb->timeout, &out);
+	ret = lc_run_limited(fn, &job, sb->timeout, NULL, 0, &out);
 	/* An administrator's command: anything but 0 is a failure. */
 	if (sb->backend == LC_BACKEND_COMMAND && ret != LC_OK && ret != LC_ETIMEDOUT)
 		ret = LC_EFAIL;
@@ -979,9 +983,9 @@ int cmd_unfence(int argc, char **argv)
 				return LC_ECONF;
 			}
 		job.sb = &fallback;
-		ret = lc_run_limited(undo_steps, &job, conf.timeout, &out);
+		ret = lc_run_limited(undo_steps, &job, conf.timeout, NULL, 0, &out);
 	} else {
-		ret = lc_run_limited(undo_steps, &job, job.sb->timeout, &out);
+		ret = lc_run_limited(undo_steps, &job, job.sb->timeout, NULL, 0, &out);
 	}
 	if (ret == LC_OK) {
 		unlink(rec);

@@ -60,9 +60,12 @@ int lc_read_attr(const char *path, char *buf, size_t len);
 int64_t lc_now_ms(void);
 
 /* Runs fn(arg, fd) in a child with a time limit; fd is a pipe whose
- * contents *out receives. Returns an LC_* code. */
+ * contents *out receives. The child keeps no descriptor but 0-2, fd and
+ * keep[0..nkeep-1], dies with its parent, and leads its own process group,
+ * killed at the limit. Returns an LC_* code. */
+#define LC_RUN_MAX_KEEP	4
 int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
-		   unsigned int timeout, char **out);
+		   unsigned int timeout, const int *keep, int nkeep, char **out);
 int lc_exec_limited(char *const argv[], char *const envp[],
 		    unsigned int timeout);
 

@@ -14,6 +14,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,6 +39,18 @@ void lc_log_open(bool to_syslog)
 	if (to_syslog)
 		openlog("layoutctl", LOG_PID | (lc_log_console ? LOG_CONS : 0),
 			LOG_DAEMON);
+}
+
+/*
+ * In a child that closes the descriptors it inherited, syslog's socket
+ * goes too: closelog() first, so that glibc never writes to (or closes)
+ * whatever later gets its number; then this, and the next message
+ * connects again.
+ */
+static void lc_log_reopen(void)
+{
+	if (lc_syslog)
+		lc_log_open(true);
 }
 
 static void lc_vlog(int prio, const char *fmt, va_list ap)
@@ -408,24 +422,110 @@ static int pidfd_open_(pid_t pid)
 	return syscall(SYS_pidfd_open, pid, 0);
 }
 
+static void close_fds_from(unsigned int lo, unsigned int hi)
+{
+	if (lo > hi)
+		return;
+	if (close_range(lo, hi, 0) == 0)
+		return;
+	/* Kernels before 5.9: one by one, up to the descriptor limit. */
+	{
+		struct rlimit rl;
+		unsigned int max = 65536;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < max)
+			max = rl.rlim_cur;
+		for (; lo <= hi && lo < max; lo++)
+			close(lo);
+	}
+}
+
+/* In the child: closes every descriptor but 0, 1, 2 and keep[]. */
+static void close_other_fds(const int *keep, int nkeep)
+{
+	int k[LC_RUN_MAX_KEEP + 1], n = 0, i, j;
+	unsigned int lo = 3;
+
+	for (i = 0; i < nkeep && n < LC_RUN_MAX_KEEP + 1; i++)
+		if (keep[i] > 2)
+			k[n++] = keep[i];
+	for (i = 1; i < n; i++)		/* a handful: insertion sort */
+		for (j = i; j > 0 && k[j - 1] > k[j]; j--) {
+			int t = k[j];
+
+			k[j] = k[j - 1];
+			k[j - 1] = t;
+		}
+	for (i = 0; i < n; i++) {
+		if ((unsigned int)k[i] < lo)
+			continue;
+		close_fds_from(lo, k[i] - 1);
+		lo = k[i] + 1;
+	}
+	close_fds_from(lo, ~0U);
+}
+
+/*
+ * The child's side of lc_run_limited(), before fn runs. It is to hold
+ * nothing of the parent's (no lock, no record, no descriptor the helper
+ * got from its caller), to die with the parent, and to lead a process
+ * group of its own, so that a time limit reaches whatever it starts.
+ */
+static void child_setup(pid_t parent, int pipefd, const int *keep, int nkeep)
+{
+	int fds[LC_RUN_MAX_KEEP + 1];
+	int i, n = 0;
+
+	setpgid(0, 0);
+	/* Killed when the parent dies; it may have died already. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(LC_EFAIL);
+	fds[n++] = pipefd;
+	for (i = 0; i < nkeep && n < LC_RUN_MAX_KEEP + 1; i++)
+		fds[n++] = keep[i];
+	closelog();
+	close_other_fds(fds, n);
+	lc_log_reopen();
+	signal(SIGPIPE, SIG_DFL);
+}
+
+/*
+ * Kills the child's process group (and the child, in case it never got to
+ * setpgid). Only while the child is not reaped yet: until then its pid,
+ * and so its group id, cannot be reused.
+ */
+static void kill_group(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
 /*
  * Runs fn in a child process and waits at most timeout seconds for it.
  * Whatever the child writes to its fd is collected into *out (may be
  * NULL). The child's exit status is returned as it is (fn returns an
  * LC_* code); a child killed by a signal gives LC_EFAIL, one that is
  * still running at the deadline is sent SIGKILL and gives LC_ETIMEDOUT.
- * A child stuck in the kernel may outlive the kill: we do not wait for it.
+ *
+ * The child keeps only stdin, stdout, stderr, its end of the pipe and the
+ * nkeep descriptors in keep (at most LC_RUN_MAX_KEEP); it dies with the
+ * parent (PR_SET_PDEATHSIG), and leads a process group of its own: at the
+ * deadline, or once the child has exited, whatever is left in that group
+ * is killed. A task stuck in the kernel may outlive the kill: we do not
+ * wait for it.
  */
 int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
-		   unsigned int timeout, char **out)
+		   unsigned int timeout, const int *keep, int nkeep, char **out)
 {
 	int pipefd[2], pidfd, status, ret;
 	size_t len = 0, cap = 1024;
 	char *buf = NULL;
 	bool eof = false, exited = false;
 	int64_t deadline = lc_now_ms() + timeout * 1000LL;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
+	if (nkeep > LC_RUN_MAX_KEEP)
+		return LC_EFAIL;
 	if (out) {
 		*out = NULL;
 		buf = malloc(cap);
@@ -447,13 +547,15 @@ int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		signal(SIGPIPE, SIG_DFL);
+		child_setup(parent, pipefd[1], keep, nkeep);
 		_exit(fn(arg, pipefd[1]));
 	}
+	/* Also here, so that the group exists before any kill of it. */
+	setpgid(pid, pid);
 	close(pipefd[1]);
 	pidfd = pidfd_open_(pid);
 	if (pidfd < 0) {
-		kill(pid, SIGKILL);
+		kill_group(pid);
 		waitpid(pid, NULL, 0);
 		close(pipefd[0]);
 		free(buf);
@@ -497,14 +599,17 @@ int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
 				buf[len] = '\0';
 			}
 		}
-		if (p[1].revents)
+		if (p[1].revents) {
+			/* What it left running (holding the pipe, say) goes. */
 			exited = true;
+			kill(-pid, SIGKILL);
+		}
 	}
 	close(pipefd[0]);
 	if (!exited || !eof) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-		kill(pid, SIGKILL);
+		kill_group(pid);
 		/* Reap it if it dies at once; a task in D state is left. */
 		if (poll(&p, 1, 1000) == 1)
 			waitpid(pid, NULL, 0);
@@ -555,7 +660,7 @@ int lc_exec_limited(char *const argv[], char *const envp[],
 		    unsigned int timeout)
 {
 	struct exec_args a = { argv, envp };
-	int ret = lc_run_limited(exec_child, &a, timeout, NULL);
+	int ret = lc_run_limited(exec_child, &a, timeout, NULL, 0, NULL);
 
 	if (ret == LC_OK || ret == LC_ETIMEDOUT)
 		return ret;
