@@ -12,6 +12,14 @@
  * those lines in a record under the state directory, so that a fence
  * survives a reboot (fenced --reapply) and can be undone (unfence).
  *
+ * Each record, fenced/CLIENT@SB-ID, has a lock of its own, .CLIENT@SB-ID.lock,
+ * which the parent takes (never a backend child) for a fence, an unfence
+ * or a reapply: fences of different clients run side by side. The wait
+ * for it counts in the operation's time limit, the backend gets what is
+ * left, so nothing waits without end. The child holds nothing of the
+ * parent's, dies with it and leads its own process group, which the time
+ * limit kills (lc_run_limited()).
+ *
  * nvmet: each client reaches the device through a subsystem of its own
  * (nvmet-subsystem in its [client] section). Fencing unlinks that
  * subsystem from every port, which deletes the client's live controllers,
@@ -61,6 +69,7 @@ struct fence_job {
 	const char *addr;
 	char **undo;		/* the record's undo lines: what earlier fences did */
 	int nundo;
+	int64_t deadline;	/* lc_now_ms() time by which it must be done */
 };
 
 static int errno_code(int err)
@@ -70,6 +79,8 @@ static int errno_code(int err)
 		return LC_EPERM;
 	if (err == ENOENT)
 		return LC_ENOENT;
+	if (err == ETIMEDOUT)
+		return LC_ETIMEDOUT;
 	return LC_EFAIL;
 }
 
@@ -601,7 +612,7 @@ static int undo_steps(void *arg, int fd)
 			char *argv[] = { job->sb->command, "unfence", job->client->name,
 					 (char *)job->addr, job->sb->id, NULL };
 
-			err = lc_exec_limited(argv, command_env(job), job->sb->timeout);
+			err = lc_exec_limited(argv, command_env(job), job->deadline);
 			if (err) {
 				lc_err("%s unfence failed", job->sb->command);
 				return err;
@@ -736,28 +747,100 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
-/* Creates state-dir/fenced and takes state-dir/lock; returns the lock fd. */
-static int state_lock(struct lc_conf *conf, char *dir, size_t len)
+/* The state directory's fenced/ subdirectory, where the records are. */
+struct state {
+	char dir[PATH_MAX];	/* its name, for messages */
+	int fd;			/* open on it */
+};
+
+/* Creates state-dir/fenced if need be and opens it. */
+static int state_open(struct lc_conf *conf, struct state *st)
 {
-	char lock[PATH_MAX];
+	int err;
+
+	st->fd = -1;
+	if (snprintf(st->dir, sizeof(st->dir), "%s/fenced", conf->state_dir) >=
+	    (int)sizeof(st->dir)) {
+		lc_err("state directory %s: name too long", conf->state_dir);
+		return -ENAMETOOLONG;
+	}
+	err = mkdirs(st->dir);
+	if (!err) {
+		st->fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (st->fd < 0)
+			err = -errno;
+	}
+	if (err)
+		lc_err("state directory %s: %s", st->dir, strerror(-err));
+	return err;
+}
+
+static void state_close(struct state *st)
+{
+	if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+}
+
+/*
+ * Takes the lock of record @name, fenced/.NAME.lock, waiting for it until
+ * @deadline at the latest: fences of different clients, or off different
+ * devices, run side by side; a fence, unfence or reapply of one record
+ * waits for the one in progress, but never past its own time limit. The
+ * lock is held by the parent only, never by a backend child. Returns the
+ * lock's descriptor, -ETIMEDOUT, or another -errno (said).
+ */
+static int record_lock(struct state *st, const char *name, int64_t deadline)
+{
+	char lock[NAME_MAX + 1];
+	int64_t nap = 5;
 	int fd, err;
 
-	snprintf(dir, len, "%s/fenced", conf->state_dir);
-	err = mkdirs(dir);
-	if (err) {
-		lc_err("state directory %s: %s", dir, strerror(-err));
-		return err;
-	}
-	snprintf(lock, sizeof(lock), "%s/lock", conf->state_dir);
-	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX)) {
+	snprintf(lock, sizeof(lock), ".%s.lock", name);
+	fd = openat(st->fd, lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
 		err = -errno;
-		lc_err("lock %s: %s", lock, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		lc_err("lock %s/%s: %s", st->dir, lock, strerror(-err));
 		return err;
 	}
-	return fd;
+	/* flock() cannot time out: polled, backing off to 100 ms. */
+	for (;;) {
+		struct timespec ts;
+		int64_t left;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			err = -errno;
+			lc_err("lock %s/%s: %s", st->dir, lock, strerror(-err));
+			close(fd);
+			return err;
+		}
+		left = deadline - lc_now_ms();
+		if (left <= 0) {
+			close(fd);
+			return -ETIMEDOUT;
+		}
+		if (nap > left)
+			nap = left;
+		ts.tv_sec = nap / 1000;
+		ts.tv_nsec = (nap % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+		if (nap < 100)
+			nap *= 2;
+	}
+}
+
+/* The message for a record_lock() that failed; returns the exit code. */
+static int lock_failed(int err, const char *what, const char *name,
+		       unsigned int limit)
+{
+	if (err == -ETIMEDOUT)
+		lc_err("%s: timed out after %u s waiting for the lock on record %s: a fence or unfence of it is still running",
+		       what, limit, name);
+	return errno_code(err);
 }
 
 static void record_name(char *buf, size_t len, const char *client, const char *sb)
@@ -765,17 +848,23 @@ static void record_name(char *buf, size_t len, const char *client, const char *s
 	snprintf(buf, len, "%s@%s", client, sb);
 }
 
-/* Applies the fence for (client, sb) and merges its undo steps into the
- * record. The caller holds the state lock. */
+/*
+ * Applies the fence for (client, sb) under the record's lock, and merges
+ * its undo steps into the record; all done by @deadline, which bounds the
+ * lock wait and the backend together (@limit is its length, for
+ * messages).
+ */
 static int fence_apply(struct lc_conf *conf, struct lc_client *client,
-		       struct lc_sb *sb, const char *addr, const char *dir)
+		       struct lc_sb *sb, const char *addr, struct state *st,
+		       int64_t deadline, unsigned int limit)
 {
-	struct fence_job job = { conf, client, sb, addr, NULL, 0 };
+	struct fence_job job = { conf, client, sb, addr, NULL, 0, deadline };
 	int (*fn)(void *, int);
 	struct record r;
-	char name[256], path[PATH_MAX], *out = NULL, *line, *save = NULL;
+	char name[256], path[PATH_MAX], what[512], *out = NULL, *line, *save = NULL;
+	const char *dir = st->dir;
 	bool had;
-	int ret, err;
+	int ret, err, lock;
 
 	switch (sb->backend) {
 	case LC_BACKEND_NVMET: fn = nvmet_fence; break;
@@ -784,6 +873,11 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	default: return LC_ECONF;
 	}
 	record_name(name, sizeof(name), client->name, sb->id);
+	snprintf(what, sizeof(what), "fence of client %s (%s) off %s", client->name,
+		 addr, sb->id);
+	lock = record_lock(st, name, deadline);
+	if (lock < 0)
+		return lock_failed(lock, what, name, limit);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	had = record_read(path, &r) == 0;
 	if (had) {
@@ -798,7 +892,7 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	snprintf(r.address, sizeof(r.address), "%s", addr);
 	snprintf(r.backend, sizeof(r.backend), "%s", lc_backend_name(sb->backend));
 
-	ret = lc_run_limited(fn, &job, sb->timeout, NULL, 0, &out);
+	ret = lc_run_limited(fn, &job, deadline, NULL, 0, &out);
 	/* An administrator's command: anything but 0 is a failure. */
 	if (sb->backend == LC_BACKEND_COMMAND && ret != LC_OK && ret != LC_ETIMEDOUT)
 		ret = LC_EFAIL;
@@ -818,18 +912,20 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 		}
 	}
 	record_free(&r);
+	close(lock);
 	return ret;
 }
 
 int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 		  bool as_helper)
 {
+	int64_t start = lc_now_ms();
 	struct lc_conf conf;
 	struct lc_client *client;
 	struct lc_addr addr;
 	struct lc_sb *sb;
-	char dir[PATH_MAX];
-	int lock, ret;
+	struct state st;
+	int ret;
 
 	lc_log_open(true);
 	if (lc_parse_addr(addr_s, &addr)) {
@@ -854,22 +950,24 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 		lc_conf_free(&conf);
 		return !client ? LC_ENOENT : LC_ECONF;
 	}
-	lock = state_lock(&conf, dir, sizeof(dir));
-	if (lock < 0) {
+	ret = state_open(&conf, &st);
+	if (ret) {
+		lc_err("fence %s %s: NOT fenced", addr.text, sbid);
 		lc_conf_free(&conf);
-		return errno_code(lock);
+		return errno_code(ret);
 	}
 	lc_notice("%sfencing client %s (%s) off %s with %s, limit %u s",
 		  as_helper ? "nfsd recall failed: " : "", client->name, addr.text,
 		  sb->id, lc_backend_name(sb->backend), sb->timeout);
-	ret = fence_apply(&conf, client, sb, addr.text, dir);
+	ret = fence_apply(&conf, client, sb, addr.text, &st,
+			  start + sb->timeout * 1000LL, sb->timeout);
 	if (ret == LC_OK)
 		lc_notice("client %s (%s) fenced off %s", client->name, addr.text, sb->id);
 	else
 		lc_err("fence of client %s (%s) off %s FAILED (%s, exit %d)",
 		       client->name, addr.text, sb->id,
 		       ret == LC_ETIMEDOUT ? "timed out" : "backend error", ret);
-	close(lock);
+	state_close(&st);
 	lc_conf_free(&conf);
 	return ret;
 }
@@ -920,8 +1018,13 @@ int cmd_unfence(int argc, char **argv)
 	struct lc_client *client;
 	struct lc_conf conf;
 	struct lc_addr addr;
+	struct lc_sb *sb;
+	struct state st;
 	struct record r;
-	char dir[PATH_MAX], name[256], rec[PATH_MAX], *out = NULL;
+	char name[256], rec[PATH_MAX], what[512], *out = NULL;
+	const char *dir;
+	unsigned int limit;
+	int64_t deadline;
 	int c, lock, ret;
 
 	while ((c = getopt_long(argc, argv, "+c:h", conf_opts, NULL)) != -1) {
@@ -950,20 +1053,35 @@ int cmd_unfence(int argc, char **argv)
 		lc_conf_free(&conf);
 		return LC_ENOENT;
 	}
-	lock = state_lock(&conf, dir, sizeof(dir));
-	if (lock < 0) {
+	/* The lock wait and the undo together, in the sb's time limit. */
+	sb = lc_conf_sb(&conf, argv[optind + 1]);
+	limit = sb ? sb->timeout : conf.timeout;
+	deadline = lc_deadline(limit);
+	ret = state_open(&conf, &st);
+	if (ret) {
 		lc_conf_free(&conf);
-		return errno_code(lock);
+		return errno_code(ret);
 	}
+	dir = st.dir;
 	record_name(name, sizeof(name), client->name, argv[optind + 1]);
+	snprintf(what, sizeof(what), "unfence of client %s from %s", client->name,
+		 argv[optind + 1]);
+	lock = record_lock(&st, name, deadline);
+	if (lock < 0) {
+		state_close(&st);
+		lc_conf_free(&conf);
+		return lock_failed(lock, what, name, limit);
+	}
 	snprintf(rec, sizeof(rec), "%s/%s", dir, name);
 	if (record_read(rec, &r)) {
 		lc_err("unfence: client %s is not fenced off %s", client->name,
 		       argv[optind + 1]);
 		close(lock);
+		state_close(&st);
 		lc_conf_free(&conf);
 		return LC_ENOENT;
 	}
+	job.deadline = deadline;
 	job.conf = &conf;
 	job.client = client;
 	job.addr = r.address;
@@ -979,13 +1097,14 @@ int cmd_unfence(int argc, char **argv)
 				       r.sb, path);
 				record_free(&r);
 				close(lock);
+				state_close(&st);
 				lc_conf_free(&conf);
 				return LC_ECONF;
 			}
 		job.sb = &fallback;
-		ret = lc_run_limited(undo_steps, &job, conf.timeout, NULL, 0, &out);
+		ret = lc_run_limited(undo_steps, &job, deadline, NULL, 0, &out);
 	} else {
-		ret = lc_run_limited(undo_steps, &job, job.sb->timeout, NULL, 0, &out);
+		ret = lc_run_limited(undo_steps, &job, deadline, NULL, 0, &out);
 	}
 	if (ret == LC_OK) {
 		unlink(rec);
@@ -1014,6 +1133,7 @@ int cmd_unfence(int argc, char **argv)
 	free(out);
 	record_free(&r);
 	close(lock);
+	state_close(&st);
 	lc_conf_free(&conf);
 	return ret;
 }
@@ -1030,8 +1150,9 @@ int cmd_fenced(int argc, char **argv)
 	struct json_object *arr = NULL;
 	struct dirent **ents = NULL;
 	struct lc_conf conf;
+	struct state st = { .fd = -1 };
 	char dir[PATH_MAX];
-	int c, n, i, lock, ret = LC_OK;
+	int c, n, i, ret = LC_OK;
 
 	while ((c = getopt_long(argc, argv, "+c:jrh", conf_opts, NULL)) != -1) {
 		switch (c) {
@@ -1051,12 +1172,11 @@ int cmd_fenced(int argc, char **argv)
 	if (lc_conf_load(path, &conf, reapply))
 		return LC_ECONF;
 	snprintf(dir, sizeof(dir), "%s/fenced", conf.state_dir);
-	lock = -1;
 	if (reapply) {
-		lock = state_lock(&conf, dir, sizeof(dir));
-		if (lock < 0) {
+		ret = state_open(&conf, &st);
+		if (ret) {
 			lc_conf_free(&conf);
-			return errno_code(lock);
+			return errno_code(ret);
 		}
 	}
 	n = scandir(dir, &ents, NULL, alphasort);
@@ -1095,7 +1215,8 @@ int cmd_fenced(int argc, char **argv)
 				lc_err("reapply %s: client or sb no longer configured", ents[i]->d_name);
 				one = LC_ECONF;
 			} else {
-				one = fence_apply(&conf, cl, sb, r.address, dir);
+				one = fence_apply(&conf, cl, sb, r.address, &st,
+						  lc_deadline(sb->timeout), sb->timeout);
 			}
 			if (one) {
 				lc_err("reapply of fence %s FAILED (exit %d)", ents[i]->d_name, one);
@@ -1131,8 +1252,7 @@ int cmd_fenced(int argc, char **argv)
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	}
-	if (lock >= 0)
-		close(lock);
+	state_close(&st);
 	lc_conf_free(&conf);
 	return ret;
 }

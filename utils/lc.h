@@ -59,15 +59,15 @@ void lc_chomp(char *s);
 int lc_read_attr(const char *path, char *buf, size_t len);
 int64_t lc_now_ms(void);
 
-/* Runs fn(arg, fd) in a child with a time limit; fd is a pipe whose
- * contents *out receives. The child keeps no descriptor but 0-2, fd and
- * keep[0..nkeep-1], dies with its parent, and leads its own process group,
- * killed at the limit. Returns an LC_* code. */
+/* Runs fn(arg, fd) in a child until deadline (lc_now_ms() time); fd is a
+ * pipe whose contents *out receives. The child keeps no descriptor but
+ * 0-2, fd and keep[0..nkeep-1], dies with its parent, and leads its own
+ * process group, killed at the deadline. Returns an LC_* code. */
 #define LC_RUN_MAX_KEEP	4
 int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
-		   unsigned int timeout, const int *keep, int nkeep, char **out);
-int lc_exec_limited(char *const argv[], char *const envp[],
-		    unsigned int timeout);
+		   int64_t deadline, const int *keep, int nkeep, char **out);
+int lc_exec_limited(char *const argv[], char *const envp[], int64_t deadline);
+int64_t lc_deadline(unsigned int seconds);
 
 /* conf.c */
 enum lc_backend { LC_BACKEND_NONE, LC_BACKEND_NVMET, LC_BACKEND_ISCSI,

@@ -417,6 +417,12 @@ int64_t lc_now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* The lc_now_ms() time seconds from now. */
+int64_t lc_deadline(unsigned int seconds)
+{
+	return lc_now_ms() + seconds * 1000LL;
+}
+
 static int pidfd_open_(pid_t pid)
 {
 	return syscall(SYS_pidfd_open, pid, 0);
@@ -501,7 +507,9 @@ static void kill_group(pid_t pid)
 }
 
 /*
- * Runs fn in a child process and waits at most timeout seconds for it.
+ * Runs fn in a child process and waits for it until deadline (a time of
+ * lc_now_ms()), so that a caller can share one time limit between a lock
+ * wait and the work.
  * Whatever the child writes to its fd is collected into *out (may be
  * NULL). The child's exit status is returned as it is (fn returns an
  * LC_* code); a child killed by a signal gives LC_EFAIL, one that is
@@ -515,13 +523,12 @@ static void kill_group(pid_t pid)
  * wait for it.
  */
 int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
-		   unsigned int timeout, const int *keep, int nkeep, char **out)
+		   int64_t deadline, const int *keep, int nkeep, char **out)
 {
 	int pipefd[2], pidfd, status, ret;
 	size_t len = 0, cap = 1024;
 	char *buf = NULL;
 	bool eof = false, exited = false;
-	int64_t deadline = lc_now_ms() + timeout * 1000LL;
 	pid_t pid, parent = getpid();
 
 	if (nkeep > LC_RUN_MAX_KEEP)
@@ -654,13 +661,13 @@ static int exec_child(void *arg, int fd)
 	return 127;
 }
 
-/* Runs argv (argv[0] an absolute path, no shell) with envp and a time
- * limit. Returns LC_OK if it exited 0, LC_ETIMEDOUT, or LC_EFAIL. */
+/* Runs argv (argv[0] an absolute path, no shell) with envp until deadline.
+ * Returns LC_OK if it exited 0, LC_ETIMEDOUT, or LC_EFAIL. */
 int lc_exec_limited(char *const argv[], char *const envp[],
-		    unsigned int timeout)
+		    int64_t deadline)
 {
 	struct exec_args a = { argv, envp };
-	int ret = lc_run_limited(exec_child, &a, timeout, NULL, 0, NULL);
+	int ret = lc_run_limited(exec_child, &a, deadline, NULL, 0, NULL);
 
 	if (ret == LC_OK || ret == LC_ETIMEDOUT)
 		return ret;
