@@ -7,10 +7,13 @@
  * exit 0, the client must be unable to reach the exported block device:
  * no new connection, no live one, and no write of its still in flight.
  *
- * A backend runs in a child process with a time limit and reports, line
- * by line as it goes, how to undo each step ("undo=..."); the parent keeps
- * those lines in a record under the state directory, so that a fence
- * survives a reboot (fenced --reapply) and can be undone (unfence).
+ * A backend runs in a child process with a time limit and journals how to
+ * undo each step ("undo=...") before it takes it, synced (journal_step());
+ * the parent writes the record before the backend starts and merges the
+ * journal into it after, so that a fence survives a reboot (fenced
+ * --reapply) and can be undone (unfence) - also one killed half-way:
+ * its journal is merged by the next fence, unfence or fenced of the
+ * record, which stays incomplete until a fence completes it.
  *
  * Each record, fenced/CLIENT@SB-ID, has a lock of its own, .CLIENT@SB-ID.lock,
  * which the parent takes (never a backend child) for a fence, an unfence
@@ -70,6 +73,7 @@ struct fence_job {
 	char **undo;		/* the record's undo lines: what earlier fences did */
 	int nundo;
 	int64_t deadline;	/* lc_now_ms() time by which it must be done */
+	int journal;		/* fence: the record's journal, for journal_step() */
 };
 
 static int errno_code(int err)
@@ -92,6 +96,48 @@ static void say(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vdprintf(fd, fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A fence's backend calls this before each step it takes: the step's undo
+ * line goes to the record's journal, synced, before the step starts. If
+ * the fence is killed at any point (nfsd kills its helper after one lease
+ * period), the journal holds every step it may have taken, and the next
+ * fence, unfence or fenced of the record merges it in.
+ *
+ * Written ahead rather than after the step, so that no kill between a
+ * step and its line can lose it: every undo restores what the fence saw
+ * before the step (a link that was there, an attribute's old value) and is
+ * harmless where the step never happened (the link exists, the value is
+ * already that). One write(), O_APPEND; a line torn by a kill has no
+ * newline and is not read, and its step had not started.
+ */
+static int journal_step(struct fence_job *job, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int journal_step(struct fence_job *job, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	ssize_t w;
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "undo=");
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)m >= sizeof(line) - n - 1) {
+		lc_err("undo step too long for the journal; stopped before it");
+		return LC_EFAIL;
+	}
+	n += m;
+	line[n++] = '\n';
+	w = write(job->journal, line, n);
+	if (w != n || fdatasync(job->journal)) {
+		lc_err("cannot journal the next step (%s); stopped before it",
+		       w < 0 || w == n ? strerror(errno) : "short write");
+		return LC_EFAIL;
+	}
+	return LC_OK;
 }
 
 static bool exists(const char *path)
@@ -277,13 +323,16 @@ static int nvmet_fence(void *arg, int fd)
 		lc_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s", de->d_name, nqn);
 		if (!exists(p))
 			continue;
+		if (journal_step(job, "port %s %s", de->d_name, nqn)) {
+			closedir(d);
+			return LC_EFAIL;
+		}
 		if (unlink(p)) {
 			err = errno;
 			lc_err("unlink %s from port %s: %s", nqn, de->d_name, strerror(err));
 			closedir(d);
 			return errno_code(err);
 		}
-		say(fd, "undo=port %s %s\n", de->d_name, nqn);
 	}
 	if (d)
 		closedir(d);
@@ -291,21 +340,23 @@ static int nvmet_fence(void *arg, int fd)
 	/* 2. No reconnect, should the subsystem be linked again by hand. */
 	lc_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host);
 	if (exists(p)) {
+		if (journal_step(job, "host %s %s", nqn, host))
+			return LC_EFAIL;
 		if (unlink(p)) {
 			err = errno;
 			lc_err("remove host %s from %s: %s", host, nqn, strerror(err));
 			return errno_code(err);
 		}
-		say(fd, "undo=host %s %s\n", nqn, host);
 	}
 	lc_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn);
 	if (lc_read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1")) {
+		if (journal_step(job, "anyhost %s", nqn))
+			return LC_EFAIL;
 		err = lc_write_file(p, "0");
 		if (err) {
 			lc_err("clear allow_any_host of %s: %s", nqn, strerror(-err));
 			return errno_code(err);
 		}
-		say(fd, "undo=anyhost %s\n", nqn);
 	}
 
 	/* 3. Namespaces off: nvmet_ns_disable() waits for the requests still
@@ -319,6 +370,10 @@ static int nvmet_fence(void *arg, int fd)
 			nqn, de->d_name);
 		if (lc_read_attr(p, v, sizeof(v)) || strcmp(v, "1"))
 			continue;
+		if (journal_step(job, "ns %s %s", nqn, de->d_name)) {
+			closedir(d);
+			return LC_EFAIL;
+		}
 		err = lc_write_file(p, "0");
 		if (err) {
 			lc_err("disable namespace %s of %s: %s", de->d_name, nqn,
@@ -326,7 +381,6 @@ static int nvmet_fence(void *arg, int fd)
 			closedir(d);
 			return errno_code(err);
 		}
-		say(fd, "undo=ns %s %s\n", nqn, de->d_name);
 	}
 	if (d)
 		closedir(d);
@@ -476,6 +530,11 @@ static int iscsi_fence(void *arg, int fd)
 		snprintf(link, sizeof(link), "%s", *lname ? basename(link) : "-");
 		snprintf(p, sizeof(p), "%s/write_protect", q);
 		lc_read_attr(p, wp, sizeof(wp));
+		if (journal_step(job, "lun %s %u %s %s %s %s %s", tgt, tpg, ini,
+				 de->d_name, link, *lname ? lname : "-", wp)) {
+			closedir(d);
+			return LC_EFAIL;
+		}
 		if (*lname) {
 			snprintf(p, sizeof(p), "%s/%s", q, lname);
 			if (unlink(p)) {
@@ -491,18 +550,17 @@ static int iscsi_fence(void *arg, int fd)
 			closedir(d);
 			return errno_code(err);
 		}
-		say(fd, "undo=lun %s %u %s %s %s %s %s\n", tgt, tpg, ini, de->d_name,
-		    link, *lname ? lname : "-", wp);
 	}
 	if (d)
 		closedir(d);
 	lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/acls/%s", tgt, tpg, ini);
+	if (journal_step(job, "acl %s %u %s", tgt, tpg, ini))
+		return LC_EFAIL;
 	if (configfs_rmdir(p)) {
 		err = errno;
 		lc_err("remove ACL %s: %s", ini, strerror(err));
 		return errno_code(err);
 	}
-	say(fd, "undo=acl %s %u %s\n", tgt, tpg, ini);
 	return LC_OK;
 }
 
@@ -544,8 +602,10 @@ static int command_run(struct fence_job *job, const char *verb)
 
 static int command_fence(void *arg, int fd)
 {
-	say(fd, "undo=command\n");
+	/* The command itself gets neither the pipe nor the journal. */
 	close(fd);
+	if (journal_step(arg, "command"))
+		return LC_EFAIL;
 	return command_run(arg, "fence");
 }
 
@@ -632,6 +692,24 @@ static int undo_steps(void *arg, int fd)
 
 /* ---- Records ---- */
 
+/*
+ * The state directory's fenced/ holds, for each client and device:
+ *
+ *   CLIENT@SB-ID           the record: the client, its address, the
+ *                          backend, whether the fence is complete, and
+ *                          one "undo=" line per step taken
+ *   .CLIENT@SB-ID.lock     its lock (record_lock())
+ *   .CLIENT@SB-ID.journal  the steps of a fence in progress, or of one
+ *                          that was killed (journal_step())
+ *   .CLIENT@SB-ID.tmp      the record being rewritten (record_write())
+ *
+ * A fence writes the record, marked incomplete, before its backend
+ * starts; then it writes it again with the journal's steps and removes the
+ * journal. A journal found on the next fence, unfence or fenced of the
+ * record is what a killed fence did: it is merged in the same way, and
+ * the record stays incomplete until a fence completes it.
+ */
+
 struct record {
 	char client[128], address[80], sb[64], backend[16];
 	long long time;
@@ -650,26 +728,41 @@ static void record_free(struct record *r)
 
 static int add_undo(char ***undo, int *n, const char *line)
 {
-	char **u;
+	char **u, *copy;
 
 	for (int i = 0; i < *n; i++)
 		if (!strcmp((*undo)[i], line))
 			return 0;
-	u = realloc(*undo, (*n + 1) * sizeof(*u));
-	if (!u)
+	copy = strdup(line);
+	if (!copy)
 		return -ENOMEM;
+	u = realloc(*undo, (*n + 1) * sizeof(*u));
+	if (!u) {
+		free(copy);
+		return -ENOMEM;
+	}
 	*undo = u;
-	u[(*n)++] = strdup(line);
+	u[(*n)++] = copy;
 	return 0;
 }
 
-static int record_read(const char *path, struct record *r)
+/* Adds the "undo=" lines of text to r. */
+static int undo_lines(char *text, struct record *r)
 {
-	char *text = lc_read_file(path, 1 << 20), *line, *save = NULL;
+	char *line, *save = NULL;
+	int err = 0;
 
-	memset(r, 0, sizeof(*r));
-	if (!text)
-		return -errno;
+	for (line = strtok_r(text, "\n", &save); line && !err;
+	     line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, "undo=", 5))
+			err = add_undo(&r->undo, &r->nundo, line + 5);
+	return err;
+}
+
+static int record_parse(char *text, struct record *r)
+{
+	char *line, *save = NULL;
+
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
 
@@ -688,25 +781,68 @@ static int record_read(const char *path, struct record *r)
 			r->time = atoll(eq);
 		else if (!strcmp(line, "complete"))
 			r->complete = atoi(eq);
-		else if (!strcmp(line, "undo"))
-			add_undo(&r->undo, &r->nundo, eq);
+		else if (!strcmp(line, "undo") && add_undo(&r->undo, &r->nundo, eq))
+			return -ENOMEM;
 	}
-	free(text);
 	return 0;
 }
 
-/* Written to a temporary file, synced, renamed over the old one. */
-static int record_write(const char *dir, const char *name, struct record *r)
+/* The state directory's fenced/ subdirectory, where the records are. */
+struct state {
+	char dir[PATH_MAX];	/* its name, for messages */
+	int fd;			/* open on it, or -1 */
+};
+
+static void record_name(char *buf, size_t len, const char *client, const char *sb)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
+	snprintf(buf, len, "%s@%s", client, sb);
+}
+
+/* .NAME.SUFFIX: the record's lock, journal or temporary file. Names are
+ * at most 64 + 1 + 31 characters (conf.c), far within NAME_MAX. */
+static void side_name(char *buf, size_t len, const char *name, const char *suffix)
+{
+	snprintf(buf, len, ".%s.%s", name, suffix);
+}
+
+static int dir_sync(struct state *st)
+{
+	return fsync(st->fd) ? -errno : 0;
+}
+
+static int record_read(struct state *st, const char *name, struct record *r)
+{
+	char *text = lc_read_at(st->fd, name, 1 << 20);
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (!text)
+		return -errno;
+	err = record_parse(text, r);
+	free(text);
+	if (err)
+		record_free(r);
+	return err;
+}
+
+/* Written to a temporary file, synced, renamed over the old one. */
+static int record_write(struct state *st, const char *name, struct record *r)
+{
+	char tmp[NAME_MAX + 1];
 	FILE *f;
 	int fd, err = 0;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	f = fopen(tmp, "we");
-	if (!f)
+	side_name(tmp, sizeof(tmp), name, "tmp");
+	fd = openat(st->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlinkat(st->fd, tmp, 0);
+		return err;
+	}
 	fprintf(f, "client=%s\naddress=%s\nsb=%s\nbackend=%s\ntime=%lld\ncomplete=%d\n",
 		r->client, r->address, r->sb, r->backend, r->time, r->complete);
 	for (int i = 0; i < r->nundo; i++)
@@ -715,17 +851,123 @@ static int record_write(const char *dir, const char *name, struct record *r)
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
-	if (!err && rename(tmp, path))
+	if (!err && renameat(st->fd, tmp, st->fd, name))
 		err = -errno;
 	if (err) {
-		unlink(tmp);
+		unlinkat(st->fd, tmp, 0);
 		return err;
 	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
+	return dir_sync(st);
+}
+
+/* Removes the file NAME or .NAME.SUFFIX, if it is there. */
+static int state_remove(struct state *st, const char *name, const char *suffix)
+{
+	char side[NAME_MAX + 1];
+
+	if (suffix)
+		side_name(side, sizeof(side), name, suffix);
+	if (unlinkat(st->fd, suffix ? side : name, 0) && errno != ENOENT)
+		return -errno;
+	return dir_sync(st);
+}
+
+/* A new, empty journal for a fence about to start; its descriptor. */
+static int journal_open(struct state *st, const char *name)
+{
+	char jn[NAME_MAX + 1];
+	int fd, err;
+
+	side_name(jn, sizeof(jn), name, "journal");
+	fd = openat(st->fd, jn, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0644);
+	if (fd < 0)
+		return -errno;
+	/* Found after a crash, or the steps in it are lost. */
+	err = dir_sync(st);
+	if (err) {
 		close(fd);
+		unlinkat(st->fd, jn, 0);
+		return err;
 	}
+	return fd;
+}
+
+/*
+ * Adds the steps in record @name's journal, if there is one, to r; *found
+ * says whether there was. A last line without its newline was torn by a
+ * kill: its step had not started (journal_step()).
+ */
+static int journal_fold(struct state *st, const char *name, struct record *r,
+			bool *found)
+{
+	char jn[NAME_MAX + 1], *text, *end;
+	int err;
+
+	*found = false;
+	side_name(jn, sizeof(jn), name, "journal");
+	text = lc_read_at(st->fd, jn, 1 << 20);
+	if (!text)
+		return errno == ENOENT ? 0 : -errno;
+	*found = true;
+	end = strrchr(text, '\n');
+	if (end)
+		end[1] = '\0';
+	else
+		text[0] = '\0';
+	err = undo_lines(text, r);
+	free(text);
+	return err;
+}
+
+/*
+ * Reads record @name with the steps of a leftover journal: those of a
+ * fence killed before it could merge them (nfsd kills its helper after
+ * one lease period). Such a record is incomplete: "fence" again completes
+ * it, "unfence" undoes exactly the steps it took. With @fix, for a caller
+ * that holds the record's lock, the merged record is written and the
+ * journal removed. Returns 0, -ENOENT when there is neither record nor
+ * journal, or another -errno.
+ */
+static int record_load(struct state *st, const char *name, struct record *r,
+		       bool fix)
+{
+	bool had, journal;
+	int err;
+
+	err = record_read(st, name, r);
+	if (err && err != -ENOENT)
+		return err;
+	had = !err;
+	err = journal_fold(st, name, r, &journal);
+	if (err) {
+		record_free(r);
+		return err;
+	}
+	if (!journal)
+		return had ? 0 : -ENOENT;
+	if (!had) {
+		/* Killed before its first record_write(): names only. */
+		const char *at = strrchr(name, '@');
+
+		snprintf(r->client, sizeof(r->client), "%.*s", (int)(at - name), name);
+		snprintf(r->sb, sizeof(r->sb), "%s", at + 1);
+		r->time = time(NULL);
+	}
+	r->complete = 0;
+	if (!fix)
+		return 0;
+	err = record_write(st, name, r);
+	if (!err)
+		err = state_remove(st, name, "journal");
+	if (err) {
+		lc_err("record %s/%s: cannot merge the journal of an interrupted fence: %s",
+		       st->dir, name, strerror(-err));
+		record_free(r);
+		return err;
+	}
+	lc_notice("record %s: merged the %d step%s of an interrupted fence; it is incomplete",
+		  name, r->nundo, r->nundo == 1 ? "" : "s");
 	return 0;
 }
 
@@ -747,16 +989,13 @@ static int mkdirs(const char *path)
 	return 0;
 }
 
-/* The state directory's fenced/ subdirectory, where the records are. */
-struct state {
-	char dir[PATH_MAX];	/* its name, for messages */
-	int fd;			/* open on it */
-};
-
-/* Creates state-dir/fenced if need be and opens it. */
-static int state_open(struct lc_conf *conf, struct state *st)
+/*
+ * Opens state-dir/fenced, creating it with @create; without, a missing
+ * directory gives st->fd -1 and 0: no records.
+ */
+static int state_open(struct lc_conf *conf, struct state *st, bool create)
 {
-	int err;
+	int err = 0;
 
 	st->fd = -1;
 	if (snprintf(st->dir, sizeof(st->dir), "%s/fenced", conf->state_dir) >=
@@ -764,12 +1003,15 @@ static int state_open(struct lc_conf *conf, struct state *st)
 		lc_err("state directory %s: name too long", conf->state_dir);
 		return -ENAMETOOLONG;
 	}
-	err = mkdirs(st->dir);
+	if (create)
+		err = mkdirs(st->dir);
 	if (!err) {
 		st->fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (st->fd < 0)
 			err = -errno;
 	}
+	if (err == -ENOENT && !create)
+		return 0;
 	if (err)
 		lc_err("state directory %s: %s", st->dir, strerror(-err));
 	return err;
@@ -780,6 +1022,62 @@ static void state_close(struct state *st)
 	if (st->fd >= 0)
 		close(st->fd);
 	st->fd = -1;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The records' names, sorted: those of the records, and those of the
+ * journals left by fences killed before they wrote their record.
+ */
+static int record_names(struct state *st, char ***out)
+{
+	struct dirent *de;
+	char **v = NULL;
+	int n = 0, i, k, fd;
+	DIR *d;
+
+	*out = NULL;
+	if (st->fd < 0)
+		return 0;
+	fd = dup(st->fd);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		const char *e = de->d_name;
+		size_t len = strlen(e);
+		char **nv;
+
+		if (!strchr(e, '@'))
+			continue;
+		if (e[0] == '.' && !(len > 9 && !strcmp(e + len - 8, ".journal")))
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n] = e[0] == '.' ? strndup(e + 1, len - 9) : strdup(e);
+		if (v[n])
+			n++;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmp_names);
+	for (i = k = 0; i < n; i++) {
+		if (k && !strcmp(v[k - 1], v[i]))
+			free(v[i]);
+		else
+			v[k++] = v[i];
+	}
+	*out = v;
+	return k;
 }
 
 /*
@@ -796,7 +1094,7 @@ static int record_lock(struct state *st, const char *name, int64_t deadline)
 	int64_t nap = 5;
 	int fd, err;
 
-	snprintf(lock, sizeof(lock), ".%s.lock", name);
+	side_name(lock, sizeof(lock), name, "lock");
 	fd = openat(st->fd, lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		err = -errno;
@@ -843,27 +1141,22 @@ static int lock_failed(int err, const char *what, const char *name,
 	return errno_code(err);
 }
 
-static void record_name(char *buf, size_t len, const char *client, const char *sb)
-{
-	snprintf(buf, len, "%s@%s", client, sb);
-}
-
 /*
- * Applies the fence for (client, sb) under the record's lock, and merges
- * its undo steps into the record; all done by @deadline, which bounds the
- * lock wait and the backend together (@limit is its length, for
- * messages).
+ * Applies the fence for (client, sb) under the record's lock; all done by
+ * @deadline, which bounds the lock wait and the backend together (@limit
+ * is its length, for messages). The record is written, incomplete,
+ * before the backend starts; the backend journals each step before it
+ * takes it; the journal is merged into the record at the end.
  */
 static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 		       struct lc_sb *sb, const char *addr, struct state *st,
 		       int64_t deadline, unsigned int limit)
 {
-	struct fence_job job = { conf, client, sb, addr, NULL, 0, deadline };
+	struct fence_job job = { conf, client, sb, addr, NULL, 0, deadline, -1 };
 	int (*fn)(void *, int);
 	struct record r;
-	char name[256], path[PATH_MAX], what[512], *out = NULL, *line, *save = NULL;
-	const char *dir = st->dir;
-	bool had;
+	char name[256], what[512];
+	bool had, journal;
 	int ret, err, lock;
 
 	switch (sb->backend) {
@@ -878,8 +1171,15 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	lock = record_lock(st, name, deadline);
 	if (lock < 0)
 		return lock_failed(lock, what, name, limit);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	had = record_read(path, &r) == 0;
+	/* The steps of an interrupted fence of it count as done. */
+	err = record_load(st, name, &r, true);
+	if (err && err != -ENOENT) {
+		lc_err("%s: record %s/%s: %s; NOT fenced", what, st->dir, name,
+		       strerror(-err));
+		close(lock);
+		return errno_code(err);
+	}
+	had = err == 0;
 	if (had) {
 		/* What earlier fences did: the backend may find it done. */
 		job.undo = r.undo;
@@ -892,24 +1192,48 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	snprintf(r.address, sizeof(r.address), "%s", addr);
 	snprintf(r.backend, sizeof(r.backend), "%s", lc_backend_name(sb->backend));
 
-	ret = lc_run_limited(fn, &job, deadline, NULL, 0, &out);
+	/* Recorded before the first step, incomplete until the backend is done. */
+	r.complete = 0;
+	err = record_write(st, name, &r);
+	if (!err) {
+		job.journal = journal_open(st, name);
+		if (job.journal < 0)
+			err = job.journal;
+	}
+	if (err) {
+		lc_err("%s: cannot record it in %s/%s: %s; nothing done", what, st->dir,
+		       name, strerror(-err));
+		if (!had)
+			state_remove(st, name, NULL);
+		record_free(&r);
+		close(lock);
+		return LC_EFAIL;
+	}
+
+	ret = lc_run_limited(fn, &job, deadline, &job.journal, 1, NULL);
+	close(job.journal);
 	/* An administrator's command: anything but 0 is a failure. */
 	if (sb->backend == LC_BACKEND_COMMAND && ret != LC_OK && ret != LC_ETIMEDOUT)
 		ret = LC_EFAIL;
-	for (line = out ? strtok_r(out, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, "undo=", 5))
-			add_undo(&r.undo, &r.nundo, line + 5);
-	free(out);
-	r.complete = ret == LC_OK;
-	/* A failure that changed nothing leaves no record behind. */
-	if (had || r.nundo || ret == LC_OK) {
-		err = record_write(dir, name, &r);
-		if (err) {
-			lc_err("cannot save fence record %s: %s", path, strerror(-err));
-			if (ret == LC_OK)
-				ret = LC_EFAIL;
-		}
+
+	err = journal_fold(st, name, &r, &journal);
+	if (!err) {
+		r.complete = ret == LC_OK;
+		/* A failure that changed nothing leaves no record behind. */
+		if (!had && !r.nundo && ret != LC_OK)
+			err = state_remove(st, name, NULL);
+		else
+			err = record_write(st, name, &r);
+	}
+	/* The journal goes once the record has its steps; else it is merged
+	 * next time. */
+	if (!err)
+		err = state_remove(st, name, "journal");
+	if (err) {
+		lc_err("%s: cannot save its record %s/%s: %s", what, st->dir, name,
+		       strerror(-err));
+		if (ret == LC_OK)
+			ret = LC_EFAIL;
 	}
 	record_free(&r);
 	close(lock);
@@ -950,7 +1274,7 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 		lc_conf_free(&conf);
 		return !client ? LC_ENOENT : LC_ECONF;
 	}
-	ret = state_open(&conf, &st);
+	ret = state_open(&conf, &st, true);
 	if (ret) {
 		lc_err("fence %s %s: NOT fenced", addr.text, sbid);
 		lc_conf_free(&conf);
@@ -1014,18 +1338,17 @@ static const char unfence_usage[] =
 int cmd_unfence(int argc, char **argv)
 {
 	const char *path = lc_conf_default();
-	struct fence_job job = { 0 };
+	struct fence_job job = { .journal = -1 };
 	struct lc_client *client;
+	struct lc_sb *sb, fallback;
 	struct lc_conf conf;
 	struct lc_addr addr;
-	struct lc_sb *sb;
 	struct state st;
 	struct record r;
-	char name[256], rec[PATH_MAX], what[512], *out = NULL;
-	const char *dir;
+	char name[256], what[512], *out = NULL;
 	unsigned int limit;
 	int64_t deadline;
-	int c, lock, ret;
+	int c, lock, ret, err;
 
 	while ((c = getopt_long(argc, argv, "+c:h", conf_opts, NULL)) != -1) {
 		switch (c) {
@@ -1057,12 +1380,11 @@ int cmd_unfence(int argc, char **argv)
 	sb = lc_conf_sb(&conf, argv[optind + 1]);
 	limit = sb ? sb->timeout : conf.timeout;
 	deadline = lc_deadline(limit);
-	ret = state_open(&conf, &st);
-	if (ret) {
+	err = state_open(&conf, &st, true);
+	if (err) {
 		lc_conf_free(&conf);
-		return errno_code(ret);
+		return errno_code(err);
 	}
-	dir = st.dir;
 	record_name(name, sizeof(name), client->name, argv[optind + 1]);
 	snprintf(what, sizeof(what), "unfence of client %s from %s", client->name,
 		 argv[optind + 1]);
@@ -1072,43 +1394,57 @@ int cmd_unfence(int argc, char **argv)
 		lc_conf_free(&conf);
 		return lock_failed(lock, what, name, limit);
 	}
-	snprintf(rec, sizeof(rec), "%s/%s", dir, name);
-	if (record_read(rec, &r)) {
-		lc_err("unfence: client %s is not fenced off %s", client->name,
-		       argv[optind + 1]);
-		close(lock);
-		state_close(&st);
-		lc_conf_free(&conf);
-		return LC_ENOENT;
+	/* With the steps of an interrupted fence: exactly those are undone. */
+	err = record_load(&st, name, &r, true);
+	if (err) {
+		if (err == -ENOENT)
+			lc_err("unfence: client %s is not fenced off %s", client->name,
+			       argv[optind + 1]);
+		else
+			lc_err("unfence: record %s/%s: %s", st.dir, name, strerror(-err));
+		ret = errno_code(err);
+		goto out;
 	}
 	job.deadline = deadline;
 	job.conf = &conf;
 	job.client = client;
 	job.addr = r.address;
-	job.sb = lc_conf_sb(&conf, r.sb);
+	job.sb = sb;
 	job.undo = r.undo;
 	job.nundo = r.nundo;
 	if (!job.sb) {
-		struct lc_sb fallback = { .id = r.sb, .timeout = conf.timeout };
-
 		for (int i = 0; i < r.nundo; i++)
 			if (!strcmp(r.undo[i], "command")) {
 				lc_err("unfence: [sb \"%s\"] with its command is gone from %s",
 				       r.sb, path);
-				record_free(&r);
-				close(lock);
-				state_close(&st);
-				lc_conf_free(&conf);
-				return LC_ECONF;
+				ret = LC_ECONF;
+				goto out_record;
 			}
+		fallback = (struct lc_sb){ .id = r.sb, .timeout = conf.timeout };
 		job.sb = &fallback;
-		ret = lc_run_limited(undo_steps, &job, deadline, NULL, 0, &out);
-	} else {
-		ret = lc_run_limited(undo_steps, &job, deadline, NULL, 0, &out);
 	}
+	/* Once steps are undone the client may reach the device again: the
+	 * record says so before the first one. */
+	if (r.complete) {
+		r.complete = 0;
+		err = record_write(&st, name, &r);
+		if (err) {
+			lc_err("unfence: cannot update record %s/%s: %s; nothing undone",
+			       st.dir, name, strerror(-err));
+			ret = LC_EFAIL;
+			goto out_record;
+		}
+	}
+	ret = lc_run_limited(undo_steps, &job, deadline, NULL, 0, &out);
 	if (ret == LC_OK) {
-		unlink(rec);
-		lc_notice("client %s unfenced from %s", client->name, r.sb);
+		err = state_remove(&st, name, NULL);
+		if (err) {
+			lc_err("unfence: cannot remove record %s/%s: %s", st.dir, name,
+			       strerror(-err));
+			ret = LC_EFAIL;
+		} else {
+			lc_notice("client %s unfenced from %s", client->name, r.sb);
+		}
 	} else {
 		/* Keep what is still undone. */
 		char *line, *save = NULL;
@@ -1126,12 +1462,14 @@ int cmd_unfence(int argc, char **argv)
 					break;
 				}
 		}
-		record_write(dir, name, &r);
+		record_write(&st, name, &r);
 		lc_err("unfence of client %s from %s FAILED (exit %d); record kept",
 		       client->name, r.sb, ret);
 	}
 	free(out);
+out_record:
 	record_free(&r);
+out:
 	close(lock);
 	state_close(&st);
 	lc_conf_free(&conf);
@@ -1143,16 +1481,31 @@ static const char fenced_usage[] =
 "List the fences in force. --reapply cuts every recorded client off again,\n"
 "for boot, after the targets' configuration has been restored.\n";
 
+/*
+ * For the listing: record @name with a leftover journal merged in, for
+ * good when its lock is free (and ours to take), else only in *r.
+ */
+static int record_peek(struct state *st, const char *name, struct record *r)
+{
+	int lock = -1, err;
+
+	if (faccessat(st->fd, ".", W_OK, AT_EACCESS) == 0)
+		lock = record_lock(st, name, lc_now_ms());
+	err = record_load(st, name, r, lock >= 0);
+	if (lock >= 0)
+		close(lock);
+	return err;
+}
+
 int cmd_fenced(int argc, char **argv)
 {
 	const char *path = lc_conf_default();
 	bool json = false, reapply = false;
 	struct json_object *arr = NULL;
-	struct dirent **ents = NULL;
 	struct lc_conf conf;
 	struct state st = { .fd = -1 };
-	char dir[PATH_MAX];
-	int c, n, i, ret = LC_OK;
+	char **names = NULL;
+	int c, n, i, err, ret = LC_OK;
 
 	while ((c = getopt_long(argc, argv, "+c:jrh", conf_opts, NULL)) != -1) {
 		switch (c) {
@@ -1171,21 +1524,16 @@ int cmd_fenced(int argc, char **argv)
 		lc_log_open(true);
 	if (lc_conf_load(path, &conf, reapply))
 		return LC_ECONF;
-	snprintf(dir, sizeof(dir), "%s/fenced", conf.state_dir);
-	if (reapply) {
-		ret = state_open(&conf, &st);
-		if (ret) {
-			lc_conf_free(&conf);
-			return errno_code(ret);
-		}
+	err = state_open(&conf, &st, reapply);
+	if (err) {
+		lc_conf_free(&conf);
+		return errno_code(err);
 	}
-	n = scandir(dir, &ents, NULL, alphasort);
+	n = record_names(&st, &names);
 	if (n < 0) {
+		lc_err("%s: %s", st.dir, strerror(-n));
+		ret = errno_code(n);
 		n = 0;
-		if (errno != ENOENT) {
-			lc_err("%s: %s", dir, strerror(errno));
-			ret = errno_code(errno);
-		}
 	}
 	if (json)
 		arr = json_object_new_array();
@@ -1193,38 +1541,44 @@ int cmd_fenced(int argc, char **argv)
 		printf("%-16s %-24s %-10s %-8s %-9s %s\n", "CLIENT", "ADDRESS", "SB-ID",
 		       "BACKEND", "COMPLETE", "SINCE");
 	for (i = 0; i < n; i++) {
-		char rec[PATH_MAX], when[32];
+		char when[32];
 		struct record r;
 		struct tm tm;
 		time_t t;
 
-		if (ents[i]->d_name[0] == '.' || !strchr(ents[i]->d_name, '@'))
+		if (reapply) {
+			struct lc_client *cl;
+			struct lc_sb *sb;
+			int one;
+
+			/* A first look; fence_apply() reads it again, locked. */
+			if (record_load(&st, names[i], &r, false))
+				continue;
+			cl = lc_conf_client_by_name(&conf, r.client);
+			sb = lc_conf_sb(&conf, r.sb);
+			if (!cl || !sb) {
+				lc_err("reapply %s: client or sb no longer configured", names[i]);
+				one = LC_ECONF;
+			} else {
+				one = fence_apply(&conf, cl, sb,
+						  *r.address ? r.address : cl->addrs[0].text,
+						  &st, lc_deadline(sb->timeout), sb->timeout);
+			}
+			if (one) {
+				lc_err("reapply of fence %s FAILED (exit %d)", names[i], one);
+				ret = one;
+			} else {
+				lc_notice("fence %s applied again", names[i]);
+			}
+			record_free(&r);
 			continue;
-		snprintf(rec, sizeof(rec), "%s/%s", dir, ents[i]->d_name);
-		if (record_read(rec, &r))
+		}
+		if (record_peek(&st, names[i], &r))
 			continue;
 		t = r.time;
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		if (reapply) {
-			struct lc_client *cl = lc_conf_client_by_name(&conf, r.client);
-			struct lc_sb *sb = lc_conf_sb(&conf, r.sb);
-			int one;
-
-			if (!cl || !sb) {
-				lc_err("reapply %s: client or sb no longer configured", ents[i]->d_name);
-				one = LC_ECONF;
-			} else {
-				one = fence_apply(&conf, cl, sb, r.address, &st,
-						  lc_deadline(sb->timeout), sb->timeout);
-			}
-			if (one) {
-				lc_err("reapply of fence %s FAILED (exit %d)", ents[i]->d_name, one);
-				ret = one;
-			} else {
-				lc_notice("fence %s applied again", ents[i]->d_name);
-			}
-		} else if (json) {
+		if (json) {
 			struct json_object *o = json_object_new_object(), *u;
 
 			json_object_object_add(o, "client", json_object_new_string(r.client));
@@ -1239,14 +1593,15 @@ int cmd_fenced(int argc, char **argv)
 			json_object_object_add(o, "steps", u);
 			json_object_array_add(arr, o);
 		} else {
-			printf("%-16s %-24s %-10s %-8s %-9s %s\n", r.client, r.address, r.sb,
-			       r.backend, r.complete ? "yes" : "NO", when);
+			printf("%-16s %-24s %-10s %-8s %-9s %s\n", r.client,
+			       *r.address ? r.address : "-", r.sb,
+			       *r.backend ? r.backend : "-", r.complete ? "yes" : "NO", when);
 		}
 		record_free(&r);
 	}
 	for (i = 0; i < n; i++)
-		free(ents[i]);
-	free(ents);
+		free(names[i]);
+	free(names);
 	if (json) {
 		puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -54,6 +54,7 @@ int lc_parse_addr(const char *s, struct lc_addr *addr);
 bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b);
 
 char *lc_read_file(const char *path, size_t max);
+char *lc_read_at(int dirfd, const char *name, size_t max);
 int lc_write_file(const char *path, const char *val);
 void lc_chomp(char *s);
 int lc_read_attr(const char *path, char *buf, size_t len);

@@ -316,18 +316,16 @@ bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b)
 	return a->family == b->family && !memcmp(a->a, b->a, sizeof(a->a));
 }
 
-/* The whole of a small file, NUL-terminated; NULL with errno set. */
-char *lc_read_file(const char *path, size_t max)
+/* The rest of fd, NUL-terminated, at most max bytes; closes fd. NULL with
+ * errno set. */
+static char *read_fd(int fd, size_t max)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap + 1);
-	int fd;
+	int err;
 
-	if (!buf)
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
+	if (!buf) {
+		close(fd);
 		return NULL;
 	}
 	for (;;) {
@@ -360,9 +358,27 @@ char *lc_read_file(const char *path, size_t max)
 	buf[len] = '\0';
 	return buf;
 fail:
+	err = errno;
 	close(fd);
 	free(buf);
+	errno = err;
 	return NULL;
+}
+
+/* The whole of a small file, NUL-terminated; NULL with errno set. */
+char *lc_read_file(const char *path, size_t max)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? NULL : read_fd(fd, max);
+}
+
+/* The same, of file name in the directory open as dirfd. */
+char *lc_read_at(int dirfd, const char *name, size_t max)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? NULL : read_fd(fd, max);
 }
 
 /* One write of val to a sysfs or configfs attribute; 0 or -errno. */
