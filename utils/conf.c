@@ -163,8 +163,8 @@ int lc_conf_load(const char *path, struct lc_conf *conf, bool must_exist)
 				free(conf->state_dir);
 				conf->state_dir = strdup(val);
 			} else if (!strcmp(key, "timeout")) {
-				if (lc_parse_u32(val, 1, LC_MAX_TIMEOUT, &conf->timeout))
-					CONF_ERR("timeout must be 1..%d seconds", LC_MAX_TIMEOUT);
+				if (lc_parse_u32(val, 1, LC_CONF_MAX_TIMEOUT, &conf->timeout))
+					CONF_ERR("timeout must be 1..%d seconds", LC_CONF_MAX_TIMEOUT);
 			} else {
 				CONF_ERR("unknown key %s in [global]", key);
 			}
@@ -241,8 +241,8 @@ int lc_conf_load(const char *path, struct lc_conf *conf, bool must_exist)
 				free(sb->command);
 				sb->command = strdup(val);
 			} else if (!strcmp(key, "timeout")) {
-				if (lc_parse_u32(val, 1, LC_MAX_TIMEOUT, &sb->timeout))
-					CONF_ERR("timeout must be 1..%d seconds", LC_MAX_TIMEOUT);
+				if (lc_parse_u32(val, 1, LC_CONF_MAX_TIMEOUT, &sb->timeout))
+					CONF_ERR("timeout must be 1..%d seconds", LC_CONF_MAX_TIMEOUT);
 			} else {
 				CONF_ERR("unknown key %s in [sb \"%s\"]", key, sb->id);
 			}

@@ -23,6 +23,11 @@
  * parent's, dies with it and leads its own process group, which the time
  * limit kills (lc_run_limited()).
  *
+ * nfsd kills its helper one lease period after starting it; as
+ * nfsd-recall-failed the whole run is bounded by the lease, less a margin
+ * for killing the backend and saving the record (helper_limit()), so that
+ * the helper's answer is never lost to the kill.
+ *
  * nvmet: each client reaches the device through a subsystem of its own
  * (nvmet-subsystem in its [client] section). Fencing unlinks that
  * subsystem from every port, which deletes the client's live controllers,
@@ -1240,6 +1245,32 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	return ret;
 }
 
+/*
+ * As nfsd's helper: nfsd kills it (SIGKILL) one lease period after it
+ * started it, and counts that as a failed fence. Its whole run, the wait
+ * for the record's lock and the backend, is bounded by the lease less
+ * LC_HELPER_MARGIN, which is for killing the backend and saving the
+ * record, so that the helper always has its say.
+ */
+static unsigned int helper_limit(const struct lc_sb *sb)
+{
+	unsigned int lease, limit;
+	char p[PATH_MAX], v[32];
+
+	if (lc_path(p, sizeof(p), "/proc/fs/nfsd/nfsv4leasetime") ||
+	    lc_read_attr(p, v, sizeof(v)) || lc_parse_u32(v, 1, 3600, &lease)) {
+		lc_err("cannot read nfsd's lease time from %s; taking nfsd's default, %u s",
+		       p, LC_LEASE_DEFAULT);
+		lease = LC_LEASE_DEFAULT;
+	}
+	limit = lease > LC_HELPER_MARGIN + 1 ? lease - LC_HELPER_MARGIN : 1;
+	if (sb->timeout <= limit)
+		return sb->timeout;
+	lc_notice("timeout of [sb \"%s\"] shortened from %u s to %u s: nfsd kills its helper after one lease period (%u s)",
+		  sb->id, sb->timeout, limit, lease);
+	return limit;
+}
+
 int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 		  bool as_helper)
 {
@@ -1249,6 +1280,7 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 	struct lc_addr addr;
 	struct lc_sb *sb;
 	struct state st;
+	unsigned int limit;
 	int ret;
 
 	lc_log_open(true);
@@ -1280,11 +1312,13 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 		lc_conf_free(&conf);
 		return errno_code(ret);
 	}
+	limit = as_helper ? helper_limit(sb) : sb->timeout;
 	lc_notice("%sfencing client %s (%s) off %s with %s, limit %u s",
 		  as_helper ? "nfsd recall failed: " : "", client->name, addr.text,
-		  sb->id, lc_backend_name(sb->backend), sb->timeout);
+		  sb->id, lc_backend_name(sb->backend), limit);
+	/* From the start: what loading the configuration took counts too. */
 	ret = fence_apply(&conf, client, sb, addr.text, &st,
-			  start + sb->timeout * 1000LL, sb->timeout);
+			  start + limit * 1000LL, limit);
 	if (ret == LC_OK)
 		lc_notice("client %s (%s) fenced off %s", client->name, addr.text, sb->id);
 	else

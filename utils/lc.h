@@ -25,7 +25,15 @@ enum {
 #define LC_CONF_DEFAULT		"/etc/layoutctl.conf"
 #define LC_STATE_DEFAULT	"/var/lib/layoutctl"
 #define LC_TIMEOUT_DEFAULT	20
-#define LC_MAX_TIMEOUT		3600
+#define LC_MAX_TIMEOUT		3600	/* recall --timeout, lease --grace */
+/* A fence's timeout in the configuration: a fence that needs more is
+ * broken, and as nfsd's helper it gets one lease period at most anyway. */
+#define LC_CONF_MAX_TIMEOUT	300
+/* As nfsd's helper: its lease period when nfsv4leasetime cannot be read
+ * (nfsd's default), and what the helper leaves of it for killing its
+ * backend and saving the record. */
+#define LC_LEASE_DEFAULT	90
+#define LC_HELPER_MARGIN	3
 
 /* util.c */
 extern const char *lc_prog;
