@@ -23,6 +23,12 @@
  * parent's, dies with it and leads its own process group, which the time
  * limit kills (lc_run_limited()).
  *
+ * The state directory is trusted only when root (or the user we run as)
+ * alone can change it and every directory above it (state_open(),
+ * lc_trust_path()); every file in it is opened relative to it, never
+ * through a symbolic link, never a FIFO, and only a regular file of ours
+ * with one name (state_openat()).
+ *
  * nfsd kills its helper one lease period after starting it; as
  * nfsd-recall-failed the whole run is bounded by the lease, less a margin
  * for killing the backend and saving the record (helper_limit()), so that
@@ -91,6 +97,18 @@ static int errno_code(int err)
 	if (err == ETIMEDOUT)
 		return LC_ETIMEDOUT;
 	return LC_EFAIL;
+}
+
+/* What an exit code means, for the last line of a fence's log. */
+static const char *code_text(int code)
+{
+	switch (code) {
+	case LC_ECONF: return "configuration";
+	case LC_ETIMEDOUT: return "timed out";
+	case LC_EPERM: return "not permitted";
+	case LC_ENOENT: return "no such target object";
+	default: return "backend error";
+	}
 }
 
 static void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -815,12 +833,58 @@ static int dir_sync(struct state *st)
 	return fsync(st->fd) ? -errno : 0;
 }
 
+/*
+ * Opens file @name of the state directory (flags: the access mode, O_CREAT,
+ * O_EXCL, O_APPEND): never through a symbolic link (O_NOFOLLOW), never
+ * waiting on a FIFO (O_NONBLOCK until it is known to be a regular file),
+ * and only a regular file of root's or ours with one name, that others
+ * cannot write (lc_trust_fd()). A file that is not is refused with -EPERM,
+ * said; the directory itself was checked by state_open().
+ */
+static int state_openat(struct state *st, const char *name, int flags, mode_t mode)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", st->dir, name);
+	fd = openat(st->fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		    mode);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ELOOP) {
+			lc_err("refusing %s: it is a symbolic link", path);
+			return -EPERM;
+		}
+		if (err == -EEXIST && (flags & O_EXCL)) {
+			struct stat sb;
+
+			if (fstatat(st->fd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(sb.st_mode)) {
+				lc_err("refusing %s: it is a symbolic link", path);
+				return -EPERM;
+			}
+		}
+		return err;
+	}
+	err = lc_trust_fd(fd, "state file", path, false);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 static int record_read(struct state *st, const char *name, struct record *r)
 {
-	char *text = lc_read_at(st->fd, name, 1 << 20);
-	int err;
+	char *text;
+	int fd, err;
 
 	memset(r, 0, sizeof(*r));
+	fd = state_openat(st, name, O_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	text = lc_read_fd(fd, 1 << 20);
 	if (!text)
 		return -errno;
 	err = record_parse(text, r);
@@ -838,9 +902,19 @@ static int record_write(struct state *st, const char *name, struct record *r)
 	int fd, err = 0;
 
 	side_name(tmp, sizeof(tmp), name, "tmp");
-	fd = openat(st->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = state_openat(st, tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd == -EEXIST) {
+		/* Left by a write that was killed: removed if it is a file of
+		 * ours (state_openat() refuses anything else), and made anew. */
+		fd = state_openat(st, tmp, O_RDONLY, 0);
+		if (fd >= 0) {
+			close(fd);
+			fd = unlinkat(st->fd, tmp, 0) ? -errno :
+			     state_openat(st, tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		}
+	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
@@ -884,10 +958,9 @@ static int journal_open(struct state *st, const char *name)
 	int fd, err;
 
 	side_name(jn, sizeof(jn), name, "journal");
-	fd = openat(st->fd, jn, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0644);
+	fd = state_openat(st, jn, O_WRONLY | O_APPEND | O_CREAT | O_EXCL, 0644);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* Found after a crash, or the steps in it are lost. */
 	err = dir_sync(st);
 	if (err) {
@@ -907,13 +980,16 @@ static int journal_fold(struct state *st, const char *name, struct record *r,
 			bool *found)
 {
 	char jn[NAME_MAX + 1], *text, *end;
-	int err;
+	int fd, err;
 
 	*found = false;
 	side_name(jn, sizeof(jn), name, "journal");
-	text = lc_read_at(st->fd, jn, 1 << 20);
+	fd = state_openat(st, jn, O_RDONLY, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	text = lc_read_fd(fd, 1 << 20);
 	if (!text)
-		return errno == ENOENT ? 0 : -errno;
+		return -errno;
 	*found = true;
 	end = strrchr(text, '\n');
 	if (end)
@@ -996,11 +1072,15 @@ static int mkdirs(const char *path)
 
 /*
  * Opens state-dir/fenced, creating it with @create; without, a missing
- * directory gives st->fd -1 and 0: no records.
+ * directory gives st->fd -1 and 0: no records. Both directories, and those
+ * above them, must be safe from anyone but root and us (lc_trust_path());
+ * neither may be a symbolic link. Every file in fenced/ is then opened
+ * relative to st->fd (state_openat()).
  */
 static int state_open(struct lc_conf *conf, struct state *st, bool create)
 {
-	int err = 0;
+	char real[PATH_MAX];
+	int err = 0, sfd = -1;
 
 	st->fd = -1;
 	if (snprintf(st->dir, sizeof(st->dir), "%s/fenced", conf->state_dir) >=
@@ -1009,16 +1089,50 @@ static int state_open(struct lc_conf *conf, struct state *st, bool create)
 		return -ENAMETOOLONG;
 	}
 	if (create)
-		err = mkdirs(st->dir);
-	if (!err) {
-		st->fd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (st->fd < 0)
-			err = -errno;
-	}
+		err = mkdirs(conf->state_dir);
+	if (!err)
+		err = lc_trust_path("state directory", conf->state_dir,
+				    LC_TRUST_DIR | LC_TRUST_NOLINK, real);
 	if (err == -ENOENT && !create)
 		return 0;
-	if (err)
-		lc_err("state directory %s: %s", st->dir, strerror(-err));
+	if (!err) {
+		sfd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = sfd < 0 ? -errno : lc_trust_fd(sfd, "state directory",
+						      conf->state_dir, true);
+	}
+	if (!err && create && mkdirat(sfd, "fenced", 0755) && errno != EEXIST)
+		err = -errno;
+	if (!err) {
+		st->fd = openat(sfd, "fenced", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				O_CLOEXEC);
+		if (st->fd < 0) {
+			struct stat sb;
+
+			err = -errno;
+			if (err == -ENOENT && !create) {
+				close(sfd);
+				return 0;
+			}
+			if (fstatat(sfd, "fenced", &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    !S_ISDIR(sb.st_mode)) {
+				lc_err("refusing state directory %s: %s", st->dir,
+				       S_ISLNK(sb.st_mode) ? "it is a symbolic link" :
+				       "not a directory");
+				err = -EPERM;
+			}
+		} else {
+			err = lc_trust_fd(st->fd, "state directory", st->dir, true);
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (err) {
+		if (err != -EPERM)
+			lc_err("state directory %s: %s", st->dir, strerror(-err));
+		if (st->fd >= 0)
+			close(st->fd);
+		st->fd = -1;
+	}
 	return err;
 }
 
@@ -1100,11 +1214,11 @@ static int record_lock(struct state *st, const char *name, int64_t deadline)
 	int fd, err;
 
 	side_name(lock, sizeof(lock), name, "lock");
-	fd = openat(st->fd, lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = state_openat(st, lock, O_RDWR | O_CREAT, 0600);
 	if (fd < 0) {
-		err = -errno;
-		lc_err("lock %s/%s: %s", st->dir, lock, strerror(-err));
-		return err;
+		if (fd != -EPERM)
+			lc_err("lock %s/%s: %s", st->dir, lock, strerror(-fd));
+		return fd;
 	}
 	/* flock() cannot time out: polled, backing off to 100 ms. */
 	for (;;) {
@@ -1179,7 +1293,7 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	/* The steps of an interrupted fence of it count as done. */
 	err = record_load(st, name, &r, true);
 	if (err && err != -ENOENT) {
-		lc_err("%s: record %s/%s: %s; NOT fenced", what, st->dir, name,
+		lc_err("%s: record %s/%s unusable (%s); NOT fenced", what, st->dir, name,
 		       strerror(-err));
 		close(lock);
 		return errno_code(err);
@@ -1212,7 +1326,7 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 			state_remove(st, name, NULL);
 		record_free(&r);
 		close(lock);
-		return LC_EFAIL;
+		return errno_code(err);
 	}
 
 	ret = lc_run_limited(fn, &job, deadline, &job.journal, 1, NULL);
@@ -1323,8 +1437,7 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 		lc_notice("client %s (%s) fenced off %s", client->name, addr.text, sb->id);
 	else
 		lc_err("fence of client %s (%s) off %s FAILED (%s, exit %d)",
-		       client->name, addr.text, sb->id,
-		       ret == LC_ETIMEDOUT ? "timed out" : "backend error", ret);
+		       client->name, addr.text, sb->id, code_text(ret), ret);
 	state_close(&st);
 	lc_conf_free(&conf);
 	return ret;
@@ -1586,8 +1699,15 @@ int cmd_fenced(int argc, char **argv)
 			int one;
 
 			/* A first look; fence_apply() reads it again, locked. */
-			if (record_load(&st, names[i], &r, false))
+			err = record_load(&st, names[i], &r, false);
+			if (err) {
+				if (err != -ENOENT) {
+					lc_err("reapply %s: record unusable (%s)", names[i],
+					       strerror(-err));
+					ret = errno_code(err);
+				}
 				continue;
+			}
 			cl = lc_conf_client_by_name(&conf, r.client);
 			sb = lc_conf_sb(&conf, r.sb);
 			if (!cl || !sb) {
@@ -1607,8 +1727,17 @@ int cmd_fenced(int argc, char **argv)
 			record_free(&r);
 			continue;
 		}
-		if (record_peek(&st, names[i], &r))
+		err = record_peek(&st, names[i], &r);
+		if (err) {
+			/* Gone since the directory was read: nothing to say. */
+			if (err != -ENOENT) {
+				if (err != -EPERM)
+					lc_err("record %s/%s: %s", st.dir, names[i],
+					       strerror(-err));
+				ret = errno_code(err);
+			}
 			continue;
+		}
 		t = r.time;
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -62,7 +62,15 @@ int lc_parse_addr(const char *s, struct lc_addr *addr);
 bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b);
 
 char *lc_read_file(const char *path, size_t max);
-char *lc_read_at(int dirfd, const char *name, size_t max);
+char *lc_read_fd(int fd, size_t max);
+/* lc_trust_path() flags: what path must be, besides safe from others. */
+#define LC_TRUST_FILE	0	/* a regular file */
+#define LC_TRUST_DIR	1	/* a directory */
+#define LC_TRUST_EXEC	2	/* an executable regular file */
+#define LC_TRUST_NOLINK	4	/* not itself a symbolic link */
+int lc_trust_path(const char *what, const char *path, unsigned int flags,
+		  char *real);
+int lc_trust_fd(int fd, const char *what, const char *path, bool dir);
 int lc_write_file(const char *path, const char *val);
 void lc_chomp(char *s);
 int lc_read_attr(const char *path, char *buf, size_t len);

@@ -318,7 +318,7 @@ bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b)
 
 /* The rest of fd, NUL-terminated, at most max bytes; closes fd. NULL with
  * errno set. */
-static char *read_fd(int fd, size_t max)
+char *lc_read_fd(int fd, size_t max)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap + 1);
@@ -370,15 +370,130 @@ char *lc_read_file(const char *path, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	return fd < 0 ? NULL : read_fd(fd, max);
+	return fd < 0 ? NULL : lc_read_fd(fd, max);
 }
 
-/* The same, of file name in the directory open as dirfd. */
-char *lc_read_at(int dirfd, const char *name, size_t max)
+/*
+ * Files layoutctl trusts as root - its configuration, the commands that
+ * names, its state directory - must be changeable by root (or by the user
+ * it runs as) alone, as sshd's safe_path() and sudo demand of theirs:
+ *
+ *   - the object is owned by root or the effective uid, and neither group
+ *     nor others may write it;
+ *   - so is every directory above it, up to /, except that a directory
+ *     others may write is accepted when it is sticky and root's (as /tmp
+ *     is): there only its owner can remove or rename what is ours, and the
+ *     entry below it is checked like the rest.
+ *
+ * Symbolic links in path are resolved first and the target checked, with
+ * the directories above it; with LC_TRUST_NOLINK path itself may not be
+ * one. The resolved name goes to real (PATH_MAX bytes) if not NULL: open
+ * that, not path, so that no link changed in between is followed.
+ * Returns 0, -ENOENT, -EPERM (said, naming what is wrong and where), or
+ * another -errno.
+ */
+static bool trusted_owner(uid_t uid)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	return uid == 0 || uid == geteuid();
+}
 
-	return fd < 0 ? NULL : read_fd(fd, max);
+static int untrusted(const char *what, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int untrusted(const char *what, const char *path, const char *fmt, ...)
+{
+	char why[PATH_MAX + 128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	lc_err("refusing %s %s: %s", what, path, why);
+	return -EPERM;
+}
+
+int lc_trust_path(const char *what, const char *path, unsigned int flags,
+		  char *real)
+{
+	char buf[PATH_MAX], dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (flags & LC_TRUST_NOLINK) {
+		if (lstat(path, &st))
+			return -errno;
+		if (S_ISLNK(st.st_mode))
+			return untrusted(what, path, "it is a symbolic link");
+	}
+	if (!realpath(path, buf)) {
+		int err = errno;
+
+		/* /dev/fd/N of a pipe, say: there, but no file of a name. */
+		if (err == ENOENT && stat(path, &st) == 0)
+			return untrusted(what, path, "not a regular file or directory");
+		return -err;
+	}
+	if (lstat(buf, &st))
+		return -errno;
+	if ((flags & LC_TRUST_DIR) ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return untrusted(what, path, "not a %s",
+				 (flags & LC_TRUST_DIR) ? "directory" : "regular file");
+	if ((flags & LC_TRUST_EXEC) && !(st.st_mode & 0111))
+		return untrusted(what, path, "not executable");
+	if (!trusted_owner(st.st_uid))
+		return untrusted(what, path, "owned by uid %u, not by root or uid %u",
+				 (unsigned int)st.st_uid, (unsigned int)geteuid());
+	if (st.st_mode & 022)
+		return untrusted(what, path, "writable by group or others (mode %04o)",
+				 (unsigned int)(st.st_mode & 07777));
+	snprintf(dir, sizeof(dir), "%s", buf);
+	while (strcmp(dir, "/")) {
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (lstat(dir, &st))
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return untrusted(what, path, "%s above it is not a directory", dir);
+		if (!trusted_owner(st.st_uid))
+			return untrusted(what, path,
+					 "directory %s above it is owned by uid %u, not by root or uid %u",
+					 dir, (unsigned int)st.st_uid, (unsigned int)geteuid());
+		if ((st.st_mode & 022) && !(st.st_uid == 0 && (st.st_mode & S_ISVTX)))
+			return untrusted(what, path,
+					 "directory %s above it is writable by group or others (mode %04o) and not a sticky directory of root's",
+					 dir, (unsigned int)(st.st_mode & 07777));
+	}
+	if (real)
+		snprintf(real, PATH_MAX, "%s", buf);
+	return 0;
+}
+
+/*
+ * Checks an open file of the state directory as lc_trust_path() checks
+ * the object itself, and that it has one name only (a hard link planted
+ * there would let us write another file). what/path are for the message.
+ */
+int lc_trust_fd(int fd, const char *what, const char *path, bool dir)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return untrusted(what, path, "not a %s", dir ? "directory" : "regular file");
+	if (!trusted_owner(st.st_uid))
+		return untrusted(what, path, "owned by uid %u, not by root or uid %u",
+				 (unsigned int)st.st_uid, (unsigned int)geteuid());
+	if (st.st_mode & 022)
+		return untrusted(what, path, "writable by group or others (mode %04o)",
+				 (unsigned int)(st.st_mode & 07777));
+	if (!dir && st.st_nlink != 1)
+		return untrusted(what, path, "it has %lu hard links",
+				 (unsigned long)st.st_nlink);
+	return 0;
 }
 
 /* One write of val to a sysfs or configfs attribute; 0 or -errno. */
