@@ -10,10 +10,15 @@
  *
  * Every error names the file and line; unknown sections and keys are
  * errors, so a typo never silently disables a fence.
+ *
+ * It is run as root: the file is read only when no one but root (or the
+ * user we run as) can change it or a directory above it (lc_trust_path()).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -67,19 +72,27 @@ int lc_conf_load(const char *path, struct lc_conf *conf, bool must_exist)
 	enum section sec = SEC_NONE;
 	struct lc_client *cl = NULL;
 	struct lc_sb *sb = NULL;
-	char *text, *cur, *next;
-	int line = 0, err = 0, i, j;
+	char *text = NULL, *cur, *next, real[PATH_MAX];
+	int line = 0, err = 0, i, j, fd;
 
 	memset(conf, 0, sizeof(*conf));
 	conf->path = strdup(path);
 	conf->state_dir = NULL;
 	conf->timeout = LC_TIMEOUT_DEFAULT;
-	text = lc_read_file(path, 1 << 20);
-	if (!text) {
-		if (errno == ENOENT && !must_exist)
+	/* Safe from others, or not read at all (-EPERM, said). */
+	err = lc_trust_path("configuration", path, LC_TRUST_FILE, real);
+	if (!err) {
+		fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		text = fd < 0 ? NULL : lc_read_fd(fd, 1 << 20);
+		err = text ? 0 : -errno;
+	}
+	if (err) {
+		if (err == -ENOENT && !must_exist) {
+			err = 0;
 			goto defaults;
-		err = -errno;
-		fprintf(stderr, "%s: %s: %s\n", lc_prog, path, strerror(-err));
+		}
+		if (err != -EPERM)
+			fprintf(stderr, "%s: %s: %s\n", lc_prog, path, strerror(-err));
 		lc_conf_free(conf);
 		return err;
 	}
@@ -290,6 +303,12 @@ out:
 	return err;
 }
 
+/* The exit code for a configuration lc_conf_load() failed on. */
+int lc_conf_exit(int err)
+{
+	return err == -EPERM ? LC_EPERM : LC_ECONF;
+}
+
 void lc_conf_free(struct lc_conf *conf)
 {
 	int i, j;
@@ -380,8 +399,9 @@ int cmd_check_config(int argc, char **argv)
 		fputs("usage: layoutctl check-config [--config FILE]\n", stderr);
 		return LC_EUSAGE;
 	}
-	if (lc_conf_load(path, &conf, true))
-		return LC_ECONF;
+	i = lc_conf_load(path, &conf, true);
+	if (i)
+		return lc_conf_exit(i);
 	printf("%s: %d client%s, %d sb%s, state in %s, timeout %u s\n", path,
 	       conf.nclients, conf.nclients == 1 ? "" : "s", conf.nsbs,
 	       conf.nsbs == 1 ? "" : "s", conf.state_dir, conf.timeout);

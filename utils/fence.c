@@ -52,7 +52,9 @@
  * the initiator fails it too.
  *
  * command: an administrator's program, run without a shell as
- * "COMMAND fence|unfence CLIENT-NAME CLIENT-ADDRESS SB-ID".
+ * "COMMAND fence|unfence CLIENT-NAME CLIENT-ADDRESS SB-ID", only when root
+ * (or the user we run as) alone can change it and the directories above
+ * it (command_check()), as for the configuration file (conf.c).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -85,6 +87,7 @@ struct fence_job {
 	int nundo;
 	int64_t deadline;	/* lc_now_ms() time by which it must be done */
 	int journal;		/* fence: the record's journal, for journal_step() */
+	char command[PATH_MAX];	/* command: the checked, resolved sb->command */
 };
 
 static int errno_code(int err)
@@ -609,6 +612,21 @@ static char **command_env(struct fence_job *job)
 	return env;
 }
 
+/*
+ * The command of an sb runs as root: only when root (or the user we run
+ * as) alone can change it and the directories above it. Resolved into
+ * job->command, which is what runs. Returns an exit code.
+ */
+static int command_check(struct fence_job *job)
+{
+	int err = lc_trust_path("command", job->sb->command, LC_TRUST_EXEC,
+				job->command);
+
+	if (err && err != -EPERM)
+		lc_err("command %s: %s", job->sb->command, strerror(-err));
+	return err ? errno_code(err) : LC_OK;
+}
+
 static int command_run(struct fence_job *job, const char *verb)
 {
 	char *argv[] = { job->sb->command, (char *)verb, job->client->name,
@@ -618,8 +636,8 @@ static int command_run(struct fence_job *job, const char *verb)
 	/* In a process group of its own it must not read the terminal. */
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
-	execve(argv[0], argv, command_env(job));
-	lc_err("cannot run %s: %s", argv[0], strerror(errno));
+	execve(job->command, argv, command_env(job));
+	lc_err("cannot run %s: %s", job->command, strerror(errno));
 	return 127;
 }
 
@@ -692,7 +710,7 @@ static int undo_steps(void *arg, int fd)
 				err = lc_write_file(p, wp);
 			}
 		} else if (!strcmp(a[0], "command") && n == 1) {
-			char *argv[] = { job->sb->command, "unfence", job->client->name,
+			char *argv[] = { job->command, "unfence", job->client->name,
 					 (char *)job->addr, job->sb->id, NULL };
 
 			err = lc_exec_limited(argv, command_env(job), job->deadline);
@@ -1271,7 +1289,7 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 		       struct lc_sb *sb, const char *addr, struct state *st,
 		       int64_t deadline, unsigned int limit)
 {
-	struct fence_job job = { conf, client, sb, addr, NULL, 0, deadline, -1 };
+	struct fence_job job = { conf, client, sb, addr, NULL, 0, deadline, -1, "" };
 	int (*fn)(void *, int);
 	struct record r;
 	char name[256], what[512];
@@ -1283,6 +1301,11 @@ static int fence_apply(struct lc_conf *conf, struct lc_client *client,
 	case LC_BACKEND_ISCSI: fn = iscsi_fence; break;
 	case LC_BACKEND_COMMAND: fn = command_fence; break;
 	default: return LC_ECONF;
+	}
+	if (sb->backend == LC_BACKEND_COMMAND) {
+		ret = command_check(&job);
+		if (ret)
+			return ret;
 	}
 	record_name(name, sizeof(name), client->name, sb->id);
 	snprintf(what, sizeof(what), "fence of client %s (%s) off %s", client->name,
@@ -1406,10 +1429,11 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 		lc_err("fence: bad SB-ID (a block device name such as pmem0 expected); nothing fenced");
 		return LC_EUSAGE;
 	}
-	if (lc_conf_load(conf_path, &conf, true)) {
+	ret = lc_conf_load(conf_path, &conf, true);
+	if (ret) {
 		lc_err("fence %s %s: configuration %s unusable; NOT fenced", addr.text,
 		       sbid, conf_path);
-		return LC_ECONF;
+		return lc_conf_exit(ret);
 	}
 	client = lc_conf_client_by_addr(&conf, &addr);
 	sb = lc_conf_sb(&conf, sbid);
@@ -1513,8 +1537,9 @@ int cmd_unfence(int argc, char **argv)
 		lc_err("unfence: bad SB-ID");
 		return LC_EUSAGE;
 	}
-	if (lc_conf_load(path, &conf, true))
-		return LC_ECONF;
+	err = lc_conf_load(path, &conf, true);
+	if (err)
+		return lc_conf_exit(err);
 	client = lc_conf_client_by_name(&conf, argv[optind]);
 	if (!client && lc_parse_addr(argv[optind], &addr) == 0)
 		client = lc_conf_client_by_addr(&conf, &addr);
@@ -1570,6 +1595,13 @@ int cmd_unfence(int argc, char **argv)
 		fallback = (struct lc_sb){ .id = r.sb, .timeout = conf.timeout };
 		job.sb = &fallback;
 	}
+	for (int i = 0; i < r.nundo; i++)
+		if (!strcmp(r.undo[i], "command")) {
+			ret = command_check(&job);
+			if (ret)
+				goto out_record;
+			break;
+		}
 	/* Once steps are undone the client may reach the device again: the
 	 * record says so before the first one. */
 	if (r.complete) {
@@ -1669,8 +1701,9 @@ int cmd_fenced(int argc, char **argv)
 	}
 	if (reapply)
 		lc_log_open(true);
-	if (lc_conf_load(path, &conf, reapply))
-		return LC_ECONF;
+	err = lc_conf_load(path, &conf, reapply);
+	if (err)
+		return lc_conf_exit(err);
 	err = state_open(&conf, &st, reapply);
 	if (err) {
 		lc_conf_free(&conf);

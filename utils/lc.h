@@ -126,6 +126,7 @@ struct lc_conf {
 
 const char *lc_conf_default(void);
 int lc_conf_load(const char *path, struct lc_conf *conf, bool must_exist);
+int lc_conf_exit(int err);
 void lc_conf_free(struct lc_conf *conf);
 struct lc_client *lc_conf_client_by_addr(struct lc_conf *conf,
 					 const struct lc_addr *addr);
