@@ -74,24 +74,35 @@ scenario() {
 	check "repair-recalls-layout" gt "$n" 0
 	check "data-intact-after-repair" eq "$(server_sum /srv/export/b.dat)" "$sum2"
 
-	# xfs_fsr's extent swap (XFS_IOC_SWAPEXT) moves every block of the
-	# file to a donor and the donor's to it: it recalls the layout, and
-	# the client's next write lands in the file's new blocks, not in the
-	# donor, which now holds the old ones (b.dat's content before).
-	must "room for the donor" on server "rm -f $canaries"
-	must "donor" on server "xfs_io -f -c 'pwrite -q -S 0x5a 0 8m' -c fsync /srv/export/b.donor"
+	# xfs_fsr's extent swap (XFS_IOC_SWAPEXT) moves every block of a file
+	# to a donor and the donor's to it. s.dat is fragmented (1 MiB pieces
+	# between those of a spacer file), the donor one contiguous extent, as
+	# xfs_fsr would make it. The swap recalls client1's layout of s.dat;
+	# client1's next write then lands in s.dat's new blocks, not in the
+	# donor, which now holds s.dat's old ones and its content.
+	must "room for the donor" on server "rm -f $(tr '\n' ' ' <<< "$canaries")"
+	must "fragmented s.dat" on server "for i in 0 1 2 3 4 5 6 7; do
+			xfs_io -f -c \"pwrite -q \$((i << 20)) 1m\" -c fsync /srv/export/s.dat &&
+			xfs_io -f -c \"pwrite -q \$((i << 20)) 1m\" -c fsync /srv/export/s.spacer || exit 1
+		done"
+	release_open client1
+	hold_open client1 /mnt/pnfs/s.dat
+	sum=$(client_write client1 /mnt/pnfs/s.dat 8)
+	must "client1 writes s.dat" test -n "$sum"
+	must "donor" on server "rm -f /srv/export/s.spacer; xfs_io -f -c 'pwrite -q -S 0x5a 0 8m' -c fsync /srv/export/s.donor"
+	note "extents of s.dat: $(extents server /srv/export/s.dat | wc -l), of the donor: $(extents server /srv/export/s.donor | wc -l)"
 	on server "$LBVM trace-start"
-	out=$(on server "xfs_io -c 'swapext /srv/export/b.donor' /srv/export/b.dat 2>&1; echo rc=\$?")
+	out=$(on server "xfs_io -c 'swapext /srv/export/s.donor' /srv/export/s.dat 2>&1")
 	trace=$(on server "$LBVM trace-stop")
-	note "swapext: $(tr '\n' ' ' <<< "$out")"
-	must "swapext done" grep -qx "rc=0" <<< "$out"
+	note "swapext: ${out:-done}"
+	must "swapext done" test -z "$out"
 	n=$(trace_count nfsd_layout_recall "$trace")
 	record CB_LAYOUTRECALL_swapext "$n"
 	check "swapext-recalls-layout" gt "$n" 0
-	check "swapext-moved-data" eq "$(server_sum /srv/export/b.donor)" "$sum2"
-	sum3=$(client_write client1 /mnt/pnfs/b.dat 8)
+	check "swapext-moved-data" eq "$(server_sum /srv/export/s.donor)" "$sum"
+	sum3=$(client_write client1 /mnt/pnfs/s.dat 8)
 	must "client write after swapext" test -n "$sum3"
-	check "swapext-donor-untouched" eq "$(server_sum /srv/export/b.donor)" "$sum2"
-	check "swapext-client-write-in-file" eq "$(server_sum /srv/export/b.dat)" "$sum3"
+	check "swapext-donor-untouched" eq "$(server_sum /srv/export/s.donor)" "$sum"
+	check "swapext-client-write-in-file" eq "$(server_sum /srv/export/s.dat)" "$sum3"
 	release_open client1
 }
