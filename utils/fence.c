@@ -482,6 +482,134 @@ static void iscsi_acl_names(const char *tgt, unsigned int tpg, char *buf,
 		closedir(d);
 }
 
+/* Is a LUN of this portal group backed by the device @sbid? */
+static bool iscsi_tpg_exports(const char *tgt, const char *tpg,
+			      const char *sbid)
+{
+	char p[PATH_MAX], v[PATH_MAX];
+	struct dirent *le, *ke;
+	bool found = false;
+	DIR *ld, *kd;
+
+	if (lc_path(p, sizeof(p), LIO "/%s/%s/lun", tgt, tpg))
+		return true;	/* assume the worst */
+	ld = opendir(p);
+	while (ld && !found && (le = readdir(ld))) {
+		if (strncmp(le->d_name, "lun_", 4))
+			continue;
+		if (lc_path(p, sizeof(p), LIO "/%s/%s/lun/%s", tgt, tpg, le->d_name))
+			continue;
+		kd = opendir(p);
+		/* The LUN's link to its backstore, whose udev_path names it. */
+		while (kd && !found && (ke = readdir(kd))) {
+			struct stat st;
+
+			if (ke->d_name[0] == '.' ||
+			    lc_path(p, sizeof(p), LIO "/%s/%s/lun/%s/%s", tgt, tpg,
+				    le->d_name, ke->d_name) ||
+			    lstat(p, &st) || !S_ISLNK(st.st_mode) ||
+			    lc_path(p, sizeof(p), LIO "/%s/%s/lun/%s/%s/udev_path", tgt,
+				    tpg, le->d_name, ke->d_name) ||
+			    lc_read_attr(p, v, sizeof(v)))
+				continue;
+			found = same_device(v, sbid);
+		}
+		if (kd)
+			closedir(kd);
+	}
+	if (ld)
+		closedir(ld);
+	return found;
+}
+
+/* Does an ACL's info show a connection from one of the client's addresses?
+ * LIO prints each as "   Address ADDR TRANSPORT". */
+static bool iscsi_acl_from_client(const char *path, const struct lc_client *c)
+{
+	char *text = lc_read_file(path, 1 << 16), *line, *save = NULL;
+	bool found = false;
+
+	if (!text)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char a[64];
+		struct lc_addr addr;
+
+		if (sscanf(line, " Address %63s", a) != 1 || lc_parse_addr(a, &addr))
+			continue;
+		for (int i = 0; i < c->naddrs && !found; i++)
+			found = lc_addr_equal(&addr, &c->addrs[i]);
+	}
+	free(text);
+	return found;
+}
+
+/*
+ * After the fence, what still lets the client at @sbid: any portal group
+ * of any target with a LUN on the device that is in demo mode, still has
+ * an ACL of @ini, or has a session from one of the client's addresses under
+ * whatever name (a renamed initiator, another client's ACL). Multipath
+ * setups export a device through several groups; each must be cut.
+ * Returns the number of ways in, each said.
+ */
+static int iscsi_leaks(const struct lc_client *c, const char *ini,
+		       const char *sbid)
+{
+	char p[PATH_MAX], v[64];
+	struct dirent *te, *ge, *ae;
+	DIR *td, *gd, *ad;
+	int leaks = 0;
+
+	if (lc_path(p, sizeof(p), LIO))
+		return 1;
+	td = opendir(p);
+	while (td && (te = readdir(td))) {
+		if (te->d_name[0] == '.' || lc_path(p, sizeof(p), LIO "/%s", te->d_name))
+			continue;
+		gd = opendir(p);
+		while (gd && (ge = readdir(gd))) {
+			if (strncmp(ge->d_name, "tpgt_", 5) ||
+			    !iscsi_tpg_exports(te->d_name, ge->d_name, sbid))
+				continue;
+			if (lc_path(p, sizeof(p), LIO "/%s/%s/attrib/generate_node_acls",
+				    te->d_name, ge->d_name) == 0 &&
+			    lc_read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
+				lc_err("%s %s exports %s in demo mode: any initiator may log in",
+				       te->d_name, ge->d_name, sbid);
+				leaks++;
+				continue;
+			}
+			if (lc_path(p, sizeof(p), LIO "/%s/%s/acls/%s", te->d_name,
+				    ge->d_name, ini) == 0 && exists(p)) {
+				lc_err("%s %s still exports %s to initiator %s", te->d_name,
+				       ge->d_name, sbid, ini);
+				leaks++;
+			}
+			if (lc_path(p, sizeof(p), LIO "/%s/%s/acls", te->d_name, ge->d_name))
+				continue;
+			ad = opendir(p);
+			while (ad && (ae = readdir(ad))) {
+				if (ae->d_name[0] == '.' ||
+				    lc_path(p, sizeof(p), LIO "/%s/%s/acls/%s/info", te->d_name,
+					    ge->d_name, ae->d_name) ||
+				    !iscsi_acl_from_client(p, c))
+					continue;
+				lc_err("%s %s has a session from client \"%s\" as initiator %s, exporting %s",
+				       te->d_name, ge->d_name, c->name, ae->d_name, sbid);
+				leaks++;
+			}
+			if (ad)
+				closedir(ad);
+		}
+		if (gd)
+			closedir(gd);
+	}
+	if (td)
+		closedir(td);
+	return leaks;
+}
+
 static int iscsi_fence(void *arg, int fd)
 {
 	struct fence_job *job = arg;
@@ -501,6 +629,12 @@ static int iscsi_fence(void *arg, int fd)
 	if (lc_path(p, sizeof(p), LIO "/%s/tpgt_%u", tgt, tpg) || !exists(p)) {
 		lc_err("iSCSI target %s portal group %u does not exist", tgt, tpg);
 		return LC_ENOENT;
+	}
+	snprintf(v, sizeof(v), "tpgt_%u", tpg);
+	if (!iscsi_tpg_exports(tgt, v, job->sb->id)) {
+		lc_err("%s tpgt_%u has no LUN backed by %s: are iscsi-target and iscsi-tpg of [sb \"%s\"] in %s right? NOT fenced",
+		       tgt, tpg, job->sb->id, job->sb->id, job->conf->path);
+		return LC_ECONF;
 	}
 	lc_path(p, sizeof(p), LIO "/%s/tpgt_%u/attrib/generate_node_acls", tgt, tpg);
 	if (lc_read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
@@ -524,7 +658,8 @@ static int iscsi_fence(void *arg, int fd)
 		 * misspelled iscsi-initiator, and the client's own ACL stands.
 		 */
 		if (iscsi_acl_removed_by_us(job, tgt, tpg, ini))
-			return LC_OK;
+			return iscsi_leaks(job->client, ini, job->sb->id) ?
+				LC_EFAIL : LC_OK;
 		iscsi_acl_names(tgt, tpg, names, sizeof(names));
 		lc_err("initiator %s (client \"%s\" in %s) has no ACL on %s tpgt_%u, and no fence recorded removing one: is iscsi-initiator right? ACLs there: %s; NOT fenced",
 		       ini, job->client->name, job->conf->path, tgt, tpg, names);
@@ -587,7 +722,8 @@ static int iscsi_fence(void *arg, int fd)
 		lc_err("remove ACL %s: %s", ini, strerror(err));
 		return errno_code(err);
 	}
-	return LC_OK;
+	/* Last, no other group or session may still let the client in. */
+	return iscsi_leaks(job->client, ini, job->sb->id) ? LC_EFAIL : LC_OK;
 }
 
 static char **command_env(struct fence_job *job)
