@@ -411,11 +411,52 @@ static int untrusted(const char *what, const char *path, const char *fmt, ...)
 	return -EPERM;
 }
 
+/*
+ * Every directory above @file, up to /, must be changeable by root (or the
+ * euid) alone, or be a sticky directory of root's. With @links, a symbolic
+ * link on the way is passed over: it lies in a directory this checks, and
+ * where it points is checked on the resolved path.
+ */
+static int trust_dirs_above(const char *what, const char *path,
+			    const char *file, bool links)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+
+	if (snprintf(dir, sizeof(dir), "%s", file) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	while (strcmp(dir, "/")) {
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (lstat(dir, &st))
+			return -errno;
+		if (links && S_ISLNK(st.st_mode))
+			continue;
+		if (!S_ISDIR(st.st_mode))
+			return untrusted(what, path, "%s above it is not a directory", dir);
+		if (!trusted_owner(st.st_uid))
+			return untrusted(what, path,
+					 "directory %s above it is owned by uid %u, not by root or uid %u",
+					 dir, (unsigned int)st.st_uid, (unsigned int)geteuid());
+		if ((st.st_mode & 022) && !(st.st_uid == 0 && (st.st_mode & S_ISVTX)))
+			return untrusted(what, path,
+					 "directory %s above it is writable by group or others (mode %04o) and not a sticky directory of root's",
+					 dir, (unsigned int)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
 int lc_trust_path(const char *what, const char *path, unsigned int flags,
 		  char *real)
 {
-	char buf[PATH_MAX], dir[PATH_MAX], *slash;
+	char buf[PATH_MAX], given[PATH_MAX];
 	struct stat st;
+	int err;
 
 	if (flags & LC_TRUST_NOLINK) {
 		if (lstat(path, &st))
@@ -444,28 +485,24 @@ int lc_trust_path(const char *what, const char *path, unsigned int flags,
 	if (st.st_mode & 022)
 		return untrusted(what, path, "writable by group or others (mode %04o)",
 				 (unsigned int)(st.st_mode & 07777));
-	snprintf(dir, sizeof(dir), "%s", buf);
-	while (strcmp(dir, "/")) {
-		slash = strrchr(dir, '/');
-		if (!slash)
-			break;
-		if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		if (lstat(dir, &st))
+	/* Where it is, and where the name given leads through. */
+	err = trust_dirs_above(what, path, buf, false);
+	if (err)
+		return err;
+	if (path[0] == '/') {
+		if (snprintf(given, sizeof(given), "%s", path) >= (int)sizeof(given))
+			return -ENAMETOOLONG;
+	} else {
+		if (!getcwd(given, sizeof(given)))
 			return -errno;
-		if (!S_ISDIR(st.st_mode))
-			return untrusted(what, path, "%s above it is not a directory", dir);
-		if (!trusted_owner(st.st_uid))
-			return untrusted(what, path,
-					 "directory %s above it is owned by uid %u, not by root or uid %u",
-					 dir, (unsigned int)st.st_uid, (unsigned int)geteuid());
-		if ((st.st_mode & 022) && !(st.st_uid == 0 && (st.st_mode & S_ISVTX)))
-			return untrusted(what, path,
-					 "directory %s above it is writable by group or others (mode %04o) and not a sticky directory of root's",
-					 dir, (unsigned int)(st.st_mode & 07777));
+		if (strlen(given) + 1 + strlen(path) >= sizeof(given))
+			return -ENAMETOOLONG;
+		strcat(given, "/");
+		strcat(given, path);
 	}
+	err = trust_dirs_above(what, path, given, true);
+	if (err)
+		return err;
 	if (real)
 		snprintf(real, PATH_MAX, "%s", buf);
 	return 0;
