@@ -411,6 +411,21 @@ static int untrusted(const char *what, const char *path, const char *fmt, ...)
 	return -EPERM;
 }
 
+/* The object itself: its type, its owner, nobody else may write it. */
+static int trust_stat(const struct stat *st, const char *what, const char *path,
+		      bool dir)
+{
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return untrusted(what, path, "not a %s", dir ? "directory" : "regular file");
+	if (!trusted_owner(st->st_uid))
+		return untrusted(what, path, "owned by uid %u, not by root or uid %u",
+				 (unsigned int)st->st_uid, (unsigned int)geteuid());
+	if (st->st_mode & 022)
+		return untrusted(what, path, "writable by group or others (mode %04o)",
+				 (unsigned int)(st->st_mode & 07777));
+	return 0;
+}
+
 /*
  * Every directory above @file, up to /, must be changeable by root (or the
  * euid) alone, or be a sticky directory of root's. With @links, a symbolic
@@ -474,17 +489,11 @@ int lc_trust_path(const char *what, const char *path, unsigned int flags,
 	}
 	if (lstat(buf, &st))
 		return -errno;
-	if ((flags & LC_TRUST_DIR) ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-		return untrusted(what, path, "not a %s",
-				 (flags & LC_TRUST_DIR) ? "directory" : "regular file");
-	if ((flags & LC_TRUST_EXEC) && !(st.st_mode & 0111))
+	if (S_ISREG(st.st_mode) && (flags & LC_TRUST_EXEC) && !(st.st_mode & 0111))
 		return untrusted(what, path, "not executable");
-	if (!trusted_owner(st.st_uid))
-		return untrusted(what, path, "owned by uid %u, not by root or uid %u",
-				 (unsigned int)st.st_uid, (unsigned int)geteuid());
-	if (st.st_mode & 022)
-		return untrusted(what, path, "writable by group or others (mode %04o)",
-				 (unsigned int)(st.st_mode & 07777));
+	err = trust_stat(&st, what, path, flags & LC_TRUST_DIR);
+	if (err)
+		return err;
 	/* Where it is, and where the name given leads through. */
 	err = trust_dirs_above(what, path, buf, false);
 	if (err)
@@ -516,17 +525,13 @@ int lc_trust_path(const char *what, const char *path, unsigned int flags,
 int lc_trust_fd(int fd, const char *what, const char *path, bool dir)
 {
 	struct stat st;
+	int err;
 
 	if (fstat(fd, &st))
 		return -errno;
-	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
-		return untrusted(what, path, "not a %s", dir ? "directory" : "regular file");
-	if (!trusted_owner(st.st_uid))
-		return untrusted(what, path, "owned by uid %u, not by root or uid %u",
-				 (unsigned int)st.st_uid, (unsigned int)geteuid());
-	if (st.st_mode & 022)
-		return untrusted(what, path, "writable by group or others (mode %04o)",
-				 (unsigned int)(st.st_mode & 07777));
+	err = trust_stat(&st, what, path, dir);
+	if (err)
+		return err;
 	if (!dir && st.st_nlink != 1)
 		return untrusted(what, path, "it has %lu hard links",
 				 (unsigned long)st.st_nlink);
