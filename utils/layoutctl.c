@@ -79,6 +79,18 @@ int main(int argc, char **argv)
 			lc_err("usage: nfsd-recall-failed CLIENT-ADDRESS SB-ID; NOT fenced");
 			return LC_EUSAGE;
 		}
+#ifndef LC_TEST_ENV
+		/*
+		 * nfsd runs the helper with an environment of its own, which
+		 * names neither; a helper that finds them was started by
+		 * something else, and would fence by a fake tree or config.
+		 */
+		if (getenv("LAYOUTCTL_ROOT") || getenv("LAYOUTCTL_CONF")) {
+			lc_log_open(true);
+			lc_err("LAYOUTCTL_ROOT or LAYOUTCTL_CONF is set, which only tests may set; NOT fenced");
+			return LC_EPERM;
+		}
+#endif
 		return lc_fence_main(lc_conf_default(), argv[1], argv[2], true);
 	}
 	if (argc < 2) {
