@@ -154,7 +154,8 @@ out:
 	return ret;
 }
 
-/* Segments of the file, from the chosen clients, that overlap the range. */
+/* Segments of the file, from the chosen clients, that overlap the range;
+ * -1 when nfsd's client states cannot be read (then nothing is known). */
 static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t len,
 			     unsigned int client)
 {
@@ -165,6 +166,10 @@ static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t le
 	uint64_t end = len == UINT64_MAX ? UINT64_MAX : off + len;
 
 	lc_collect_nfsd(flt, refs, &seen);
+	if (!seen) {
+		json_object_put(refs);
+		return -1;
+	}
 	for (i = 0; i < json_object_array_length(refs); i++) {
 		struct json_object *o = json_object_array_get_idx(refs, i), *c, *v, *segs;
 
@@ -275,6 +280,10 @@ int cmd_recall(int argc, char **argv)
 	deadline = start + timeout * 1000LL;
 	for (;;) {
 		left = segments_in_range(&flt, off, len, client);
+		if (left < 0) {
+			lc_err("recall: sent, but nfsd's client states (/proc/fs/nfsd/clients) cannot be read: cannot tell when the layouts are returned");
+			return LC_EFAIL;
+		}
 		if (tty || !left)
 			fprintf(stderr, "%srecall: %d layout%s recalled, %d segment%s still in range, %.1f s%s",
 				tty ? "\r" : "", recalled, recalled == 1 ? "" : "s", left,
