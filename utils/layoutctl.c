@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -71,6 +72,12 @@ int main(int argc, char **argv)
 	size_t i;
 
 	std_fds();
+	/*
+	 * A parent that left SIGCHLD ignored would have our backend children
+	 * reaped behind our back: their pids could be reused before we kill
+	 * their groups, and their status would be lost.
+	 */
+	signal(SIGCHLD, SIG_DFL);
 	if (!strcmp(me, "nfsd-recall-failed")) {
 		lc_prog = "nfsd-recall-failed";
 		lc_log_console = true;
