@@ -786,6 +786,22 @@ static int command_fence(void *arg, int fd)
 	return command_run(arg, "fence");
 }
 
+/*
+ * A word of an undo line names a configfs entry (a port, an NQN, an IQN, a
+ * LUN, a link, a number): one path component, printable, no "." or "..".
+ * Only root writes records, but an undo builds paths from them as root.
+ */
+static bool undo_word_ok(const char *w)
+{
+	if (!*w || !strcmp(w, ".") || !strcmp(w, ".."))
+		return false;
+	for (; *w; w++)
+		if (*w == '/' || *(const unsigned char *)w < 0x21 ||
+		    *(const unsigned char *)w > 0x7e)
+			return false;
+	return true;
+}
+
 /* Child of unfence: undoes the record's steps in reverse order. */
 static int undo_steps(void *arg, int fd)
 {
@@ -801,6 +817,13 @@ static int undo_steps(void *arg, int fd)
 		memset(a, 0, sizeof(a));
 		n = sscanf(u, "%255s %255s %255s %255s %255s %255s", a[0], a[1], a[2],
 			   a[3], a[4], a[5]);
+		for (int k = 1; k < n; k++) {
+			if (!undo_word_ok(a[k])) {
+				lc_err("cannot undo \"%s\": \"%s\" names no configfs entry",
+				       u, a[k]);
+				return LC_EFAIL;
+			}
+		}
 		if (!strcmp(a[0], "ns") && n == 3) {
 			lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
 				a[1], a[2]);
@@ -832,6 +855,11 @@ static int undo_steps(void *arg, int fd)
 			}
 			if (rest)
 				sscanf(rest, "%255s %15s", lname, wp);
+			if ((*lname && !undo_word_ok(lname)) ||
+			    strspn(wp, "0123456789") != strlen(wp) || !*wp) {
+				lc_err("cannot undo \"%s\": bad link name or write_protect", u);
+				return LC_EFAIL;
+			}
 			lc_path(p, sizeof(p), LIO "/%s/tpgt_%s/acls/%s/%s", a[1], a[2],
 				a[3], a[4]);
 			err = mkdir(p, 0755) && errno != EEXIST ? -errno : 0;
