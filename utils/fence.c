@@ -275,8 +275,11 @@ static int nvmet_leaks(const char *host, const char *sbid)
 	if (lc_path(p, sizeof(p), NVMET "/subsystems"))
 		return 1;
 	d = opendir(p);
-	if (!d)
-		return 0;
+	if (!d) {
+		/* What cannot be read cannot be shown closed. */
+		lc_err("cannot read %s: %s", p, strerror(errno));
+		return 1;
+	}
 	while ((de = readdir(d))) {
 		bool exposes = false, allowed;
 
@@ -285,6 +288,8 @@ static int nvmet_leaks(const char *host, const char *sbid)
 		if (lc_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces", de->d_name))
 			continue;
 		nd = opendir(p);
+		if (!nd)
+			exposes = true;	/* cannot tell: assume it does */
 		while (nd && (ne = readdir(nd))) {
 			if (ne->d_name[0] == '.')
 				continue;
@@ -494,7 +499,9 @@ static bool iscsi_tpg_exports(const char *tgt, const char *tpg,
 	if (lc_path(p, sizeof(p), LIO "/%s/%s/lun", tgt, tpg))
 		return true;	/* assume the worst */
 	ld = opendir(p);
-	while (ld && !found && (le = readdir(ld))) {
+	if (!ld)
+		return true;	/* cannot tell: assume it does */
+	while (!found && (le = readdir(ld))) {
 		if (strncmp(le->d_name, "lun_", 4))
 			continue;
 		if (lc_path(p, sizeof(p), LIO "/%s/%s/lun/%s", tgt, tpg, le->d_name))
@@ -517,8 +524,7 @@ static bool iscsi_tpg_exports(const char *tgt, const char *tpg,
 		if (kd)
 			closedir(kd);
 	}
-	if (ld)
-		closedir(ld);
+	closedir(ld);
 	return found;
 }
 
@@ -564,7 +570,11 @@ static int iscsi_leaks(const struct lc_client *c, const char *ini,
 	if (lc_path(p, sizeof(p), LIO))
 		return 1;
 	td = opendir(p);
-	while (td && (te = readdir(td))) {
+	if (!td) {
+		lc_err("cannot read %s: %s", p, strerror(errno));
+		return 1;
+	}
+	while ((te = readdir(td))) {
 		if (te->d_name[0] == '.' || lc_path(p, sizeof(p), LIO "/%s", te->d_name))
 			continue;
 		gd = opendir(p);
@@ -589,6 +599,10 @@ static int iscsi_leaks(const struct lc_client *c, const char *ini,
 			if (lc_path(p, sizeof(p), LIO "/%s/%s/acls", te->d_name, ge->d_name))
 				continue;
 			ad = opendir(p);
+			if (!ad) {
+				lc_err("cannot read %s: %s", p, strerror(errno));
+				leaks++;
+			}
 			while (ad && (ae = readdir(ad))) {
 				if (ae->d_name[0] == '.' ||
 				    lc_path(p, sizeof(p), LIO "/%s/%s/acls/%s/info", te->d_name,
@@ -605,8 +619,7 @@ static int iscsi_leaks(const struct lc_client *c, const char *ini,
 		if (gd)
 			closedir(gd);
 	}
-	if (td)
-		closedir(td);
+	closedir(td);
 	return leaks;
 }
 
