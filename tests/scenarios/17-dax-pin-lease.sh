@@ -148,11 +148,14 @@ scenario() {
 
 	# Permissions and RLIMIT_MEMLOCK.
 	fresh
-	out=$(on server "$NOBODY $HELPERS/daxpin reg $F -l")
+	# A copy nobody can run wherever the checkout lives (a clone in a
+	# 0700 directory is not searchable by uid 65534).
+	must "daxpin for nobody" on server "install -m 0755 $HELPERS/daxpin /tmp/daxpin"
+	out=$(on server "$NOBODY /tmp/daxpin reg $F -l")
 	note "non-owner: $out"
 	check "non-owner-lease-refused" grep -q '^lease failed errno=13' <<< "$out"
 	must "file of nobody" on server "rm -f $G; xfs_io -f -c 'pwrite -q 0 1m' -c fsync $G && chown 65534:65534 $G"
-	out=$(on server "$NOBODY bash -c 'ulimit -l 64; $HELPERS/daxpin reg $G -l -w -n 1048576; $HELPERS/daxpin reg $G -l -w -n 32768'")
+	out=$(on server "$NOBODY bash -c 'ulimit -l 64; /tmp/daxpin reg $G -l -w -n 1048576; /tmp/daxpin reg $G -l -w -n 32768'")
 	note "ulimit -l 64: $(tr '\n' ';' <<< "$out")"
 	check "memlock-limit-enforced" grep -q '^reg failed errno=12' <<< "$out"
 	check "pin-counted-as-pinned" grep -q '^reg ok .* vmpin_kb=32$' <<< "$out"
