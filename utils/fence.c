@@ -262,6 +262,23 @@ static bool subsys_on_port(const char *nqn)
 }
 
 /*
+ * The top of what a leak check walks, under LAYOUTCTL_ROOT; NULL (said) when
+ * it cannot be read: what cannot be read cannot be shown closed.
+ */
+static DIR *leak_check_dir(const char *path)
+{
+	char p[PATH_MAX];
+	DIR *d;
+
+	if (lc_path(p, sizeof(p), "%s", path))
+		return NULL;
+	d = opendir(p);
+	if (!d)
+		lc_err("cannot read %s: %s", p, strerror(errno));
+	return d;
+}
+
+/*
  * After a fence: does any subsystem still expose sbid's device, through
  * an enabled namespace and a port, to this host? Prints each one found.
  */
@@ -272,14 +289,9 @@ static int nvmet_leaks(const char *host, const char *sbid)
 	int leaks = 0;
 	DIR *d, *nd;
 
-	if (lc_path(p, sizeof(p), NVMET "/subsystems"))
+	d = leak_check_dir(NVMET "/subsystems");
+	if (!d)
 		return 1;
-	d = opendir(p);
-	if (!d) {
-		/* What cannot be read cannot be shown closed. */
-		lc_err("cannot read %s: %s", p, strerror(errno));
-		return 1;
-	}
 	while ((de = readdir(d))) {
 		bool exposes = false, allowed;
 
@@ -567,13 +579,9 @@ static int iscsi_leaks(const struct lc_client *c, const char *ini,
 	DIR *td, *gd, *ad;
 	int leaks = 0;
 
-	if (lc_path(p, sizeof(p), LIO))
+	td = leak_check_dir(LIO);
+	if (!td)
 		return 1;
-	td = opendir(p);
-	if (!td) {
-		lc_err("cannot read %s: %s", p, strerror(errno));
-		return 1;
-	}
 	while ((te = readdir(td))) {
 		if (te->d_name[0] == '.' || lc_path(p, sizeof(p), LIO "/%s", te->d_name))
 			continue;
