@@ -120,14 +120,14 @@ lb_accel_decide() {
 	export LB_ACCEL_USED LB_ACCEL_CPU LB_ACCEL_WHY
 }
 
-# lb_accel: the acceleration used (kvm|tcg); lb_accel_line: that, the CPU
-# model and why, in one line ("tcg: kvm present but ...").
-lb_accel() {
-	[ -n "${LB_ACCEL_USED:-}" ] || lb_accel_decide "$@" || return 1
-	echo "$LB_ACCEL_USED"
-}
+# lb_accel_ensure [KERNEL_DIR]: lb_accel_decide unless this process, or
+# the one that started it, has decided already.
+lb_accel_ensure() { [ -n "${LB_ACCEL_USED:-}" ] || lb_accel_decide "$@"; }
+
+# lb_accel_line [KERNEL_DIR]: the acceleration used, the CPU model and why,
+# in one line ("tcg (-cpu max): kvm present but ...").
 lb_accel_line() {
-	[ -n "${LB_ACCEL_USED:-}" ] || lb_accel_decide "$@" || return 1
+	lb_accel_ensure "$@" || return 1
 	echo "$LB_ACCEL_USED (-cpu $LB_ACCEL_CPU): $LB_ACCEL_WHY"
 }
 
@@ -152,9 +152,7 @@ vm_start() {
 		nic=$((nic + 1))
 	done
 	ctlmac=$(printf '52:54:00:4c:%02x:00' "$idx")
-	if [ -z "${LB_ACCEL_USED:-}" ]; then
-		lb_accel_decide "$kdir" || return 1
-	fi
+	lb_accel_ensure "$kdir" || return 1
 	accel=$LB_ACCEL_USED cpu=$LB_ACCEL_CPU
 	mkdir -p "$LB_RUN/share"
 	: > "$LB_RUN/$name.console"
