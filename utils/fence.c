@@ -49,7 +49,10 @@
  * is not there counts as cut only when a recorded fence of ours removed
  * it: otherwise the configured name may be wrong and the client's own ACL
  * stand, and the fence fails. A session LIO lists under a dynamic ACL for
- * the initiator fails it too.
+ * the initiator fails it too. Last, as for nvmet, every portal group of
+ * every target with a LUN on the device must keep the client out
+ * (iscsi_leaks()): no demo mode, no ACL of the initiator, no connection
+ * from the client's addresses under any name.
  *
  * command: an administrator's program, run without a shell as
  * "COMMAND fence|unfence CLIENT-NAME CLIENT-ADDRESS SB-ID", only when root
