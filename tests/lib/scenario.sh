@@ -175,21 +175,20 @@ server_range_sum() {
 	on server "dd if='$1' bs=1M skip=$2 count=$3 status=none | sha256sum | cut -d' ' -f1"
 }
 
-# client_id VM: the NFSv4 client id of a client VM, as nfsd's tracepoints
-# print it.
-client_id() {
+# nfsd_client VM COLUMN: a column of "lbvm nfsd-clients" for a client VM.
+nfsd_client() {
 	local addr
 	case $1 in client1) addr=10.55.1.2 ;; client2) addr=10.55.2.2 ;; esac
-	on server "$LBVM nfsd-clients" | awk -v a="$addr" '$2 == a { print $1; exit }'
+	on server "$LBVM nfsd-clients" | awk -v a="$addr" -v c="$2" '$2 == a { print $c; exit }'
 }
+
+# client_id VM: the NFSv4 client id of a client VM, as nfsd's tracepoints
+# print it.
+client_id() { nfsd_client "$1" 1; }
 
 # client_dir VM: the number of a client VM's directory under
 # /proc/fs/nfsd/clients/ (what layoutctl's --client takes).
-client_dir() {
-	local addr
-	case $1 in client1) addr=10.55.1.2 ;; client2) addr=10.55.2.2 ;; esac
-	on server "$LBVM nfsd-clients" | awk -v a="$addr" '$2 == a { print $3; exit }'
-}
+client_dir() { nfsd_client "$1" 3; }
 
 # layout_on_file NAME SIZE: server and client1 up; client1 holds open a
 # SIZE-byte file /srv/export/NAME and writes its first 8 MiB through its
