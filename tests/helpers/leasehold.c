@@ -3,9 +3,13 @@
  * leasehold - hold a classic F_SETLEASE lease (read or write) on FILE and
  * answer its breaks as told, printing what happens, one line each:
  *
- *   leasehold FILE rd|wr release|downgrade|ignore DIR
+ *   leasehold FILE rd|wr|layout release|downgrade|ignore DIR
  *
- *   held rd|wr                     the lease was granted
+ * "layout" is a userspace layout lease (F_SETLEASE with F_RDLCK | F_LAYOUT)
+ * on the whole file, which a truncate or punch breaks; ignored, the
+ * breaker fails with ETXTBSY after lease-break-time and the lease stays.
+ *
+ *   held rd|wr|layout              the lease was granted
  *   sigio getlease=RDLCK|UNLCK     a break: SIGIO, and what F_GETLEASE then
  *                                  reports (the type the breaker asks for)
  *   released / downgraded          the answer: F_UNLCK or F_RDLCK
@@ -26,6 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef F_LAYOUT
+#define F_LAYOUT 16
+#endif
+
 static const char *lease_name(int type)
 {
 	switch (type) {
@@ -35,6 +43,10 @@ static const char *lease_name(int type)
 		return "WRLCK";
 	case F_UNLCK:
 		return "UNLCK";
+	case F_RDLCK | F_LAYOUT:
+		return "LAYOUT";
+	case F_UNLCK | F_LAYOUT:
+		return "LAYOUT-UNLCK";
 	}
 	return "?";
 }
@@ -51,12 +63,21 @@ int main(int argc, char **argv)
 		answer = F_UNLCK;
 	else if (argc == 5 && !strcmp(argv[3], "downgrade"))
 		answer = F_RDLCK;
-	if (argc != 5 || (strcmp(argv[2], "rd") && strcmp(argv[2], "wr")) ||
+	if (argc != 5 || (strcmp(argv[2], "rd") && strcmp(argv[2], "wr") &&
+			  strcmp(argv[2], "layout")) ||
 	    (answer < 0 && strcmp(argv[3], "ignore"))) {
-		fprintf(stderr, "usage: leasehold FILE rd|wr release|downgrade|ignore DIR\n");
+		fprintf(stderr, "usage: leasehold FILE rd|wr|layout release|downgrade|ignore DIR\n");
 		return 2;
 	}
-	type = strcmp(argv[2], "rd") ? F_WRLCK : F_RDLCK;
+	if (!strcmp(argv[2], "layout")) {
+		type = F_RDLCK | F_LAYOUT;
+		if (answer == F_UNLCK)
+			answer = F_UNLCK | F_LAYOUT;
+		else if (answer >= 0)
+			return fprintf(stderr, "leasehold: a layout lease is only released\n"), 2;
+	} else {
+		type = strcmp(argv[2], "rd") ? F_WRLCK : F_RDLCK;
+	}
 	if (snprintf(path, sizeof(path), "%s/answered", argv[4]) >= (int)sizeof(path))
 		return fprintf(stderr, "leasehold: DIR too long\n"), 2;
 	if (mkdir(argv[4], 0755) && errno != EEXIST) {
@@ -102,7 +123,7 @@ int main(int argc, char **argv)
 				lease_name(answer), strerror(errno));
 			return 1;
 		}
-		printf(answer == F_UNLCK ? "released\n" : "downgraded\n");
+		printf(answer == F_RDLCK ? "downgraded\n" : "released\n");
 		fflush(stdout);
 	}
 	return 0;

@@ -117,7 +117,7 @@ scenario() {
 	check "ignored-break-etxtbsy" grep -q 'Text file busy' <<< "$out"
 	check "refused-after-break-time" ge "$ms" $(( BREAK_S * 1000 - 500 ))
 	check "file-unchanged" eq "$(server_sum $F)" "$before"
-	check "lease-kept" grep -qE "LAYOUT +BREAKING +UNLCK +$pid " <<< "$(on server 'cat /proc/locks')"
+	check "lease-kept" grep -qE "LAYOUT +ACTIVE +READ +$pid " <<< "$(on server 'cat /proc/locks')"
 	# Killed during a break: its pins and lease go, the truncate completes.
 	on server "kill -9 $pid; $LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
 	holder h3 reg $F -l -w -H -i -t 300

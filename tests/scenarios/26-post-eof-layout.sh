@@ -1,0 +1,55 @@
+# Blocks beyond EOF that a client has a write layout for are not trimmed as
+# speculative preallocation. A 4 MiB extent size hint makes a local writer
+# allocate [0, 4M) with only 64 KiB written; client1 is handed a write
+# layout over those blocks (no allocation: they exist) and commits 2 MiB.
+# When the local writer closes the file, xfs_file_release() frees post-EOF
+# blocks of files not marked preallocated, without breaking any layout:
+# on stock [2M, 4M) goes, canaries take it, and client1's next write
+# through its layout lands in them. Ours marks the inode preallocated when
+# a write layout reaches past EOF, as for blocks it allocates.
+DESC="post-EOF blocks under a client's write layout survive the server's close"
+OURS_ONLY=post-eof-blocks-kept
+TIMEOUT=900
+
+scenario() {
+	local bmap old trace canaries foreign sum kept
+	server_up --fs dax --size 300m
+	client_up client1 $SERVER_ADDR
+	must "extent size hint" on server "xfs_io -f -c 'extsize 4m' /srv/export/e.dat"
+	hold_open client1 /mnt/pnfs/e.dat
+	# The local writer keeps its descriptor: its close is the trim.
+	# (xfs_io opens read-write unless -r, and its close would trim too.)
+	must "local writer" on server "
+		setsid sh -c 'exec 3<>/srv/export/e.dat; head -c 65536 /dev/urandom >&3; exec sleep 3600' < /dev/null > /dev/null 2>&1 &
+		echo \$! > /run/writer.pid
+		$LBVM wait-for 10 sh -c 'test \$(stat -c %s /srv/export/e.dat) = 65536'"
+	old=$(extents server /srv/export/e.dat)
+	record allocated_bytes "$(awk '{ t += $2 - $1 } END { print t + 0 }' <<< "$old")"
+	must "4 MiB allocated past a 64 KiB EOF" test "$(awk '{ t += $2 - $1 } END { print t + 0 }' <<< "$old")" -ge 4194304
+
+	sum=$(client_write_at client1 /mnt/pnfs/e.dat 1 1)
+	must "client write at 1M" test -n "$sum"
+	note "layouts: $(on server "$LAYOUTCTL list /srv/export/e.dat" | sed -n 's/^pnfs-layout.* \(r[ow]* [0-9:]*\) .*/\1/p' | tr '\n' ' ')"
+	must "client holds a layout past EOF" test "$(on server 'stat -c %s /srv/export/e.dat')" = 2097152
+	note "xflags: $(on server "xfs_io -r -c stat /srv/export/e.dat" | sed -n 's/^fsxattr.xflags = //p')"
+
+	on server "$LBVM trace-start"
+	must "local writer closes" on server 'kill $(cat /run/writer.pid); '"$LBVM"' wait-for 10 sh -c "! kill -0 $(cat /run/writer.pid) 2>/dev/null"'
+	trace=$(on server "$LBVM trace-stop")
+	record CB_LAYOUTRECALL_on_close "$(trace_count nfsd_layout_recall "$trace")"
+	bmap=$(extents server /srv/export/e.dat)
+	kept=$(overlap "$old" "$bmap")
+	record post_close_bytes_kept "$kept"
+	check "post-eof-blocks-kept" ge "$kept" 4194304
+
+	canaries_over "$old" 12
+	canaries=$CANARIES
+	record canary_bytes_on_old_blocks "$CANARY_OVERLAP"
+	sum=$(client_write_at client1 /mnt/pnfs/e.dat 2 1)
+	check "client-write-past-old-eof" test -n "$sum"
+	foreign=$(canaries_foreign_bytes server $canaries)
+	record canary_foreign_bytes "$foreign"
+	check "canaries-clean" eq "$foreign" 0
+	check "server-reads-client-write" eq "$(server_range_sum /srv/export/e.dat 2 1)" "$sum"
+	release_open client1
+}
