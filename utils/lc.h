@@ -141,8 +141,10 @@ struct filter {
 	bool by_ino;		/* a file; otherwise a whole filesystem */
 	unsigned int maj, min;
 	unsigned long ino;
+	bool quiet;		/* no warnings of unparsed states lines */
 };
 struct json_object;
+/* 0, or LC_EFAIL when a client's states file could not be read (said). */
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen);
 
 /* Subcommands. */

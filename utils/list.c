@@ -14,15 +14,17 @@
  * given a name through libnfsidmap, as rpc.idmapd would map it.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <ndctl/libndctl.h>
 #include <nfsidmap.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -78,31 +80,372 @@ static bool info_value(const char *text, const char *key, char *out, size_t len)
 	return false;
 }
 
-/* In a flow mapping "{ type: layout, superblock: "fd:10:1234", ... }",
- * the text after "key: " up to the next ", " or " }" (or the whole [...]). */
-static bool flow_value(const char *line, const char *key, char *out, size_t len)
-{
-	char pat[64];
-	const char *v, *e;
+/*
+ * A line of a client's states file is a stateid and a YAML flow mapping:
+ *
+ *   - 0x00000001a1b2c3d4e5f60708090a0b0c: { type: layout, superblock:
+ *     "fd:00:131", filename: "export/f.dat", layout: block, segments:
+ *     [ rw:0:8388608, read:16777216:eof ], recall: [ 0:1048576 ],
+ *     fence-failed, age: 12 }
+ *
+ * (on one line). Its top-level items are "key: value", the value a plain
+ * token, a "string" or a [ list ] of tokens, and bare flags. A string ends
+ * at the first '"' that no backslash escapes; "\xHH" is that byte, and a
+ * backslash before anything else stands for that character.
+ *
+ * The file name is the only part of the line that others choose. With
+ * "nfsd: quote file names in the client states file" nfsd writes it as it
+ * writes client names (quotes, backslashes and every byte that is not
+ * printable ASCII as \xHH), so nothing in it can pass for an item or a
+ * line. Older kernels print it raw, and a raw name holding '"' or a
+ * newline can still spell out items or lines of its own: those come after
+ * the kernel's type and superblock, so a line with a key or flag twice, or
+ * that does not parse, is "unparsed" - only the items before its file name
+ * are believed - and said on stderr.
+ */
+enum flow_kind { FLOW_FLAG, FLOW_TOKEN, FLOW_STRING, FLOW_LIST };
 
-	snprintf(pat, sizeof(pat), " %s: ", key);
-	v = strstr(line, pat);
-	if (!v)
+struct flow_item {
+	const char *key;	/* the key or flag: klen bytes of the line */
+	size_t klen;
+	enum flow_kind kind;
+	const char *val;	/* the token, the decoded string, or the text */
+	size_t vlen;		/* between a list's brackets */
+};
+
+struct flow {
+	const char *line;
+	const char *sid;	/* the stateid, sidlen bytes of the line */
+	size_t sidlen;
+	struct flow_item *items;
+	size_t n, alloc;
+	size_t trusted;		/* items before the file name */
+	char why[96];		/* why the line is unparsed; "" if it is not */
+};
+
+static bool key_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+/* Plain values: numbers, hex, words, "rw:0:4096", "fd:00:131", "r-". */
+static bool token_char(char c)
+{
+	return isalnum((unsigned char)c) || (c && strchr(":._/+-", c));
+}
+
+static char *skip_spaces(char *p, const char *end)
+{
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
+static int hex_digit(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+}
+
+/* The line is unparsed: the first reason is kept, with where it is. */
+static void flow_bad(struct flow *fl, const char *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void flow_bad(struct flow *fl, const char *at, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (fl->why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(fl->why, sizeof(fl->why), fmt, ap);
+	va_end(ap);
+	n = strlen(fl->why);
+	snprintf(fl->why + n, sizeof(fl->why) - n, " at column %zu", (size_t)(at - fl->line) + 1);
+	if (fl->trusted > fl->n)
+		fl->trusted = fl->n;
+}
+
+/*
+ * The value at *pp into it, a string decoded in place (it is never longer
+ * than its text); NULL, or what is wrong with it. *pp is left after it, or
+ * where it went wrong.
+ */
+static const char *flow_value(char **pp, const char *end, struct flow_item *it)
+{
+	char *p = *pp, *w;
+
+	if (p < end && *p == '"') {
+		it->kind = FLOW_STRING;
+		it->val = w = p++;
+		while (p < end && *p != '"') {
+			if (*p != '\\') {
+				*w++ = *p++;
+				continue;
+			}
+			if (++p == end)
+				break;
+			if (*p != 'x') {
+				*w++ = *p++;
+				continue;
+			}
+			if (end - p < 3 || !isxdigit((unsigned char)p[1]) ||
+			    !isxdigit((unsigned char)p[2])) {
+				*pp = p - 1;
+				return "a \\x escape without two hex digits";
+			}
+			*w++ = hex_digit(p[1]) << 4 | hex_digit(p[2]);
+			p += 3;
+		}
+		*pp = p;
+		if (p == end)
+			return "a string without its closing '\"'";
+		it->vlen = w - it->val;
+		*pp = p + 1;
+		return NULL;
+	}
+	if (p < end && *p == '[') {
+		it->kind = FLOW_LIST;
+		it->val = ++p;
+		p = skip_spaces(p, end);
+		while (p == end || *p != ']') {
+			if (p == end || !token_char(*p)) {
+				*pp = p;
+				return p == end ? "a list without its closing ']'" :
+				       "a list item that is not a plain value";
+			}
+			while (p < end && token_char(*p))
+				p++;
+			p = skip_spaces(p, end);
+			if (p < end && *p == ',') {
+				p = skip_spaces(p + 1, end);
+				if (p < end && *p == ']') {
+					*pp = p;
+					return "an empty list item";
+				}
+			} else if (p < end && *p != ']') {
+				*pp = p;
+				return "expected ',' or ']' in a list";
+			}
+		}
+		it->vlen = p - it->val;
+		*pp = p + 1;
+		return NULL;
+	}
+	if (p < end && token_char(*p)) {
+		it->kind = FLOW_TOKEN;
+		it->val = p;
+		while (p < end && token_char(*p))
+			p++;
+		it->vlen = p - it->val;
+		*pp = p;
+		return NULL;
+	}
+	*pp = p;
+	return "expected a value";
+}
+
+/* Adds it to fl; -EEXIST if its key or flag is there already. */
+static int flow_add(struct flow *fl, const struct flow_item *it)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		if (fl->items[i].klen == it->klen &&
+		    !memcmp(fl->items[i].key, it->key, it->klen))
+			return -EEXIST;
+	if (fl->n == fl->alloc) {
+		size_t na = fl->alloc ? 2 * fl->alloc : 16;
+		struct flow_item *ni = reallocarray(fl->items, na, sizeof(*ni));
+
+		if (!ni)
+			return -ENOMEM;
+		fl->items = ni;
+		fl->alloc = na;
+	}
+	if (fl->trusted == SIZE_MAX && it->klen == 8 && !memcmp(it->key, "filename", 8))
+		fl->trusted = fl->n;
+	fl->items[fl->n++] = *it;
+	return 0;
+}
+
+/*
+ * Parses line[0, len) into fl. Returns 0 (fl->why says whether the line
+ * is unparsed) or -ENOMEM. Strings are decoded in place.
+ */
+static int flow_parse(char *line, size_t len, struct flow *fl)
+{
+	char *p = line, *end = line + len, *nul;
+	struct flow_item it;
+	const char *why;
+	int err;
+
+	fl->line = line;
+	fl->sid = NULL;
+	fl->sidlen = 0;
+	fl->n = 0;
+	fl->trusted = SIZE_MAX;
+	fl->why[0] = '\0';
+	nul = memchr(line, '\0', len);
+	if (nul) {
+		flow_bad(fl, nul, "a NUL byte");
+		return 0;
+	}
+	if (len < 2 || memcmp(p, "- ", 2)) {
+		flow_bad(fl, line, "not a stateid (part of a line that a newline in a file name split?)");
+		return 0;
+	}
+	p += 2;
+	if (end - p < 3 || memcmp(p, "0x", 2) || !isxdigit((unsigned char)p[2])) {
+		flow_bad(fl, p, "no stateid");
+		return 0;
+	}
+	fl->sid = p;
+	for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
+		;
+	fl->sidlen = p - fl->sid;
+	if (p == end || *p++ != ':' || (p = skip_spaces(p, end)) == end || *p++ != '{') {
+		flow_bad(fl, p, "expected \": {\" after the stateid");
+		return 0;
+	}
+	for (;;) {
+		p = skip_spaces(p, end);
+		if (!fl->n && p < end && *p == '}') {	/* "{ }" */
+			p++;
+			break;
+		}
+		memset(&it, 0, sizeof(it));
+		it.key = p;
+		while (p < end && key_char(*p))
+			p++;
+		it.klen = p - it.key;
+		if (!it.klen) {
+			flow_bad(fl, p, "expected a key or a flag");
+			return 0;
+		}
+		if (p < end && *p == ':') {
+			if (++p == end || *p != ' ') {
+				flow_bad(fl, p, "expected ' ' after ':'");
+				return 0;
+			}
+			p = skip_spaces(p, end);
+			why = flow_value(&p, end, &it);
+			if (why) {
+				flow_bad(fl, p, "%s", why);
+				return 0;
+			}
+		} else {
+			it.kind = FLOW_FLAG;
+		}
+		err = flow_add(fl, &it);
+		if (err == -ENOMEM)
+			return err;
+		if (err) {
+			flow_bad(fl, it.key, "\"%.*s\" twice", (int)(it.klen < 32 ? it.klen : 32),
+				 it.key);
+			return 0;
+		}
+		p = skip_spaces(p, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}') {
+			p++;
+			break;
+		}
+		flow_bad(fl, p, "expected ',' or '}'");
+		return 0;
+	}
+	p = skip_spaces(p, end);
+	if (p != end) {
+		flow_bad(fl, p, "text after '}'");
+		return 0;
+	}
+	if (fl->trusted == SIZE_MAX)
+		fl->trusted = fl->n;
+	return 0;
+}
+
+/* The item key (or flag) among the first n of fl. */
+static const struct flow_item *flow_get(const struct flow *fl, size_t n, const char *key)
+{
+	size_t i, kl = strlen(key);
+
+	for (i = 0; i < n && i < fl->n; i++)
+		if (fl->items[i].klen == kl && !memcmp(fl->items[i].key, key, kl))
+			return &fl->items[i];
+	return NULL;
+}
+
+static bool item_is(const struct flow_item *it, const char *s)
+{
+	return it->kind == FLOW_TOKEN && it->vlen == strlen(s) && !memcmp(it->val, s, it->vlen);
+}
+
+/* The next item of a list (as flow_value checked it) from *pos on. */
+static bool list_next(const struct flow_item *it, size_t *pos, const char **tok, size_t *len)
+{
+	const char *p = it->val + *pos, *end = it->val + it->vlen;
+
+	while (p < end && (*p == ' ' || *p == ','))
+		p++;
+	if (p == end)
 		return false;
-	v += strlen(pat);
-	if (*v == '[')
-		e = strchr(v, ']') ? strchr(v, ']') + 1 : v + strlen(v);
-	else if (*v == '"')
-		e = strchr(v + 1, '"') ? strchr(v + 1, '"') + 1 : v + strlen(v);
-	else
-		e = v + strcspn(v, ", }");
-	copy_unquoted(v, e - v, out, len);
+	*tok = p;
+	while (p < end && token_char(*p))
+		p++;
+	*len = p - *tok;
+	*pos = p - it->val;
 	return true;
 }
 
-static uint64_t parse_len(const char *s)
+/* Decimal as nfsd prints it ("%llu"): digits only, no overflow. */
+static bool parse_dec(const char *s, size_t n, uint64_t *out)
 {
-	return !strcmp(s, "eof") || !strcmp(s, "end") ? UINT64_MAX : strtoull(s, NULL, 0);
+	uint64_t v = 0;
+	size_t i;
+
+	if (!n)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]) || v > (UINT64_MAX - (s[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/*
+ * "fd:00:131": nfsd's "%02x:%02x:%ld" (an inode number past LONG_MAX
+ * shows as negative).
+ */
+static bool parse_sb(const struct flow_item *it, unsigned int *maj, unsigned int *min,
+		     unsigned long *ino)
+{
+	const char *p = it->val, *e = p + it->vlen;
+	unsigned int v[2] = { 0, 0 };
+	uint64_t i;
+	bool neg;
+	int k;
+
+	if (it->kind != FLOW_STRING && it->kind != FLOW_TOKEN)
+		return false;
+	for (k = 0; k < 2; k++) {
+		const char *s = p;
+
+		while (p < e && isxdigit((unsigned char)*p) && p - s < 8)
+			v[k] = v[k] << 4 | hex_digit(*p++);
+		if (p == s || p == e || *p++ != ':')
+			return false;
+	}
+	neg = p < e && *p == '-';
+	if (!parse_dec(p + neg, e - p - neg, &i) || i > ULONG_MAX)
+		return false;
+	*maj = v[0];
+	*min = v[1];
+	*ino = neg ? -(unsigned long)i : (unsigned long)i;
+	return true;
 }
 
 static void range_text(char *buf, size_t len, uint64_t off, uint64_t l)
@@ -114,43 +457,137 @@ static void range_text(char *buf, size_t len, uint64_t off, uint64_t l)
 			 (unsigned long long)l);
 }
 
-/* "[ rw:0:8388608, read:16777216:eof ]" or "[ 0:1048576 ]" */
-static struct json_object *parse_ranges(const char *s, bool iomode, char *text,
-					size_t tlen)
+/* A growing string; oom once an allocation failed. */
+struct sbuf {
+	char *s;
+	size_t len, alloc;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...)
 {
-	struct json_object *arr = json_object_new_array();
-	char buf[1024], *tok, *save = NULL;
+	va_list ap;
+	int n;
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	text[0] = '\0';
-	for (tok = strtok_r(buf, "[], ", &save); tok; tok = strtok_r(NULL, "[], ", &save)) {
-		char *f[3] = { NULL }, *p = tok, r[64];
-		int n = 0;
-		struct json_object *o;
-		uint64_t off, l;
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if (b->len + n + 1 > b->alloc) {
+		size_t na = b->alloc ? b->alloc : 64;
+		char *ns;
 
-		while (n < 3 && p) {
-			f[n++] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = '\0';
+		while (na < b->len + n + 1)
+			na *= 2;
+		ns = realloc(b->s, na);
+		if (!ns) {
+			b->oom = true;
+			return;
 		}
-		if (n != (iomode ? 3 : 2))
-			continue;
+		b->s = ns;
+		b->alloc = na;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->alloc - b->len, fmt, ap);
+	va_end(ap);
+	b->len += n;
+}
+
+/*
+ * A list of segments, "[ rw:0:8388608, read:16777216:eof ]", or with
+ * !iomode of ranges, "[ 0:1048576 ]", into *arr and its text into *text
+ * ("rw 0:8388608 read 16777216:end"). 0, -EINVAL (an item that is not
+ * one) or -ENOMEM; on error nothing is returned.
+ */
+static int parse_ranges(const struct flow_item *it, bool iomode, struct json_object **arr,
+			char **text)
+{
+	struct sbuf b = { 0 };
+	const char *tok;
+	size_t pos = 0, tl;
+	int err = 0;
+
+	*arr = json_object_new_array();
+	sb_add(&b, "%s", "");
+	while (*arr && !err && list_next(it, &pos, &tok, &tl)) {
+		const char *f[3], *e = tok + tl;
+		size_t fl[3];
+		int n = 0, want = iomode ? 3 : 2;
+		struct json_object *o, *m = NULL;
+		uint64_t off, l;
+		char r[64];
+
+		for (f[0] = tok; n < want; n++) {
+			const char *c = memchr(f[n], ':', e - f[n]);
+
+			fl[n] = (c ? c : e) - f[n];
+			if (n + 1 < want) {
+				if (!c)
+					break;
+				f[n + 1] = c + 1;
+			} else if (c) {
+				n = 0;	/* a field too many */
+				break;
+			}
+		}
+		if (n != want || !parse_dec(f[iomode], fl[iomode], &off)) {
+			err = -EINVAL;
+			break;
+		}
+		if (fl[iomode + 1] == 3 && (!memcmp(f[iomode + 1], "eof", 3) ||
+					    !memcmp(f[iomode + 1], "end", 3)))
+			l = UINT64_MAX;
+		else if (!parse_dec(f[iomode + 1], fl[iomode + 1], &l)) {
+			err = -EINVAL;
+			break;
+		}
+		if (iomode) {
+			size_t i;
+
+			for (i = 0; i < fl[0]; i++)
+				if (!islower((unsigned char)f[0][i]))
+					break;
+			if (!fl[0] || i < fl[0]) {
+				err = -EINVAL;
+				break;
+			}
+		}
 		o = json_object_new_object();
-		if (iomode)
-			json_object_object_add(o, "iomode", json_object_new_string(f[0]));
-		off = strtoull(f[iomode], NULL, 0);
-		l = parse_len(f[iomode + 1]);
+		if (!o || (iomode && !(m = json_object_new_string_len(f[0], fl[0])))) {
+			json_object_put(o);
+			err = -ENOMEM;
+			break;
+		}
+		if (m)
+			json_object_object_add(o, "iomode", m);
 		json_object_object_add(o, "offset", json_object_new_uint64(off));
 		json_object_object_add(o, "length", l == UINT64_MAX ?
 				       json_object_new_string("end") : json_object_new_uint64(l));
-		json_object_array_add(arr, o);
+		if (json_object_array_add(*arr, o)) {
+			json_object_put(o);
+			err = -ENOMEM;
+			break;
+		}
 		range_text(r, sizeof(r), off, l);
-		snprintf(text + strlen(text), tlen - strlen(text), "%s%s%s%s",
-			 *text ? " " : "", iomode ? f[0] : "", iomode ? " " : "", r);
+		sb_add(&b, "%s%.*s%s%s", b.len ? " " : "", iomode ? (int)fl[0] : 0, f[0],
+		       iomode ? " " : "", r);
 	}
-	return arr;
+	if (!*arr || b.oom)
+		err = -ENOMEM;
+	if (err) {
+		json_object_put(*arr);
+		*arr = NULL;
+		free(b.s);
+		return err;
+	}
+	*text = b.s;
+	return 0;
 }
 
 /*
@@ -202,10 +639,204 @@ static void client_identity(const char *info, struct json_object *c)
 		json_object_object_add(c, "user", json_object_new_string(user));
 }
 
+/*
+ * What a line of a client's states file adds to refs: its layout, if it is
+ * one of a file flt matches. An unparsed line that may be one (its type
+ * and superblock, where it shows them before the file name, do not say
+ * otherwise) is listed with only those and "unparsed": why, and said on
+ * stderr; "recall" counts it as held. Returns 0 or -ENOMEM.
+ */
+static int states_line(struct flow *fl, const char *path, unsigned long lineno,
+		       const struct filter *flt, struct json_object *client,
+		       struct json_object *refs)
+{
+	const struct flow_item *type, *sb, *it;
+	struct json_object *o, *f, *d, *arr, *nm = NULL;
+	unsigned int maj = 0, min = 0;
+	unsigned long ino = 0;
+	size_t upto = fl->why[0] ? fl->trusted : fl->n;
+	bool have_sb;
+	char v[32], *text;
+	uint64_t age;
+	int i, err;
+
+	type = flow_get(fl, upto, "type");
+	if (type && !item_is(type, "layout"))
+		return 0;
+	sb = flow_get(fl, upto, "superblock");
+	have_sb = sb && parse_sb(sb, &maj, &min, &ino);
+	if (!fl->why[0]) {
+		if (!type)
+			flow_bad(fl, fl->line, "no type");
+		else if (!sb)
+			return 0;	/* a layout nfsd shows no file of */
+		else if (!have_sb)
+			flow_bad(fl, sb->key, "a superblock that is not MAJ:MIN:INO");
+	}
+	if (have_sb && !match(flt, maj, min, ino))
+		return 0;
+
+	/* The details, kept only if all of them parse. */
+	d = json_object_new_object();
+	if (!d)
+		return -ENOMEM;
+	it = flow_get(fl, fl->n, "filename");
+	if (!fl->why[0] && it) {
+		if ((it->kind != FLOW_STRING && it->kind != FLOW_TOKEN) ||
+		    memchr(it->val, '\0', it->vlen))
+			flow_bad(fl, it->key, "a file name that is not a string");
+		else if (!(nm = json_object_new_string_len(it->val, it->vlen)))
+			goto oom;
+	}
+	it = flow_get(fl, fl->n, "layout");
+	if (!fl->why[0] && it) {
+		if (it->kind != FLOW_TOKEN)
+			flow_bad(fl, it->key, "a layout type that is not a word");
+		else
+			json_object_object_add(d, "layout_type",
+					       json_object_new_string_len(it->val, it->vlen));
+	}
+	for (i = 0; i < 2 && !fl->why[0]; i++) {
+		const char *key = i ? "recall" : "segments";
+
+		it = flow_get(fl, fl->n, key);
+		if (!it)
+			continue;
+		err = it->kind == FLOW_LIST ? parse_ranges(it, !i, &arr, &text) : -EINVAL;
+		if (err == -ENOMEM)
+			goto oom;
+		if (err) {
+			flow_bad(fl, it->key, "%s that %s", key, it->kind == FLOW_LIST ?
+				 "are not all [IOMODE:]OFF:LEN" : "are not a list");
+			break;
+		}
+		json_object_object_add(d, key, arr);
+		json_object_object_add(d, i ? "recall_text" : "ranges_text",
+				       json_object_new_string(text));
+		free(text);
+	}
+	for (i = 0; i < 2 && !fl->why[0]; i++) {
+		const char *flag = i ? "admin-revoked" : "fence-failed";
+
+		it = flow_get(fl, fl->n, flag);
+		if (it && it->kind != FLOW_FLAG)
+			flow_bad(fl, it->key, "%s with a value", flag);
+		else if (it)
+			json_object_object_add(d, i ? "admin_revoked" : "fence_failed",
+					       json_object_new_boolean(1));
+	}
+	it = flow_get(fl, fl->n, "age");
+	if (!fl->why[0] && it) {
+		if (it->kind != FLOW_TOKEN || !parse_dec(it->val, it->vlen, &age))
+			flow_bad(fl, it->key, "an age that is not a number");
+		else
+			json_object_object_add(d, "age", json_object_new_uint64(age));
+	}
+
+	o = json_object_new_object();
+	f = json_object_new_object();
+	if (!o || !f) {
+		json_object_put(o);
+		json_object_put(f);
+		goto oom;
+	}
+	json_object_object_add(o, "kind", json_object_new_string("pnfs-layout"));
+	if (have_sb) {
+		snprintf(v, sizeof(v), "%02x:%02x", maj, min);
+		json_object_object_add(f, "dev", json_object_new_string(v));
+		json_object_object_add(f, "ino", json_object_new_uint64(ino));
+	}
+	/* "" when not known, as fill_names() and scripts expect a string */
+	json_object_object_add(f, "name", !fl->why[0] && nm ? nm : json_object_new_string(""));
+	if (!fl->why[0])
+		nm = NULL;
+	json_object_object_add(o, "file", f);
+	json_object_object_add(o, "client", json_object_get(client));
+	if (fl->sid)
+		json_object_object_add(o, "stateid",
+				       json_object_new_string_len(fl->sid, fl->sidlen));
+	if (fl->why[0]) {
+		if (!flt->quiet)
+			lc_err("warning: %s, line %lu: %s: believed only up to the file name (file names that hold quotes or newlines need a kernel with \"nfsd: quote file names in the client states file\")",
+			       path, lineno, fl->why);
+		json_object_object_add(o, "unparsed", json_object_new_string(fl->why));
+	} else {
+		json_object_object_foreach(d, k, val)
+			json_object_object_add(o, k, json_object_get(val));
+	}
+	json_object_put(nm);
+	json_object_put(d);
+	if (json_object_array_add(refs, o)) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return 0;
+oom:
+	json_object_put(nm);
+	json_object_put(d);
+	return -ENOMEM;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* One client's states file into refs: 0 or -errno. */
+static int states_file(const char *path, const struct filter *flt, struct json_object *c,
+		       struct json_object *refs, struct flow *fl)
+{
+	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp;
+	int err = 0;
+
+	fp = fopen(path, "re");
+	if (!fp)
+		return -errno;
+	for (;;) {
+		errno = 0;
+		n = getline(&line, &cap, fp);
+		if (n < 0) {
+			if (ferror(fp) || errno == ENOMEM)
+				err = errno ? -errno : -EIO;
+			break;
+		}
+		lineno++;
+		if (n && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (!n)
+			continue;
+		err = flow_parse(line, n, fl);
+		if (!err)
+			err = states_line(fl, path, lineno, flt, c, refs);
+		if (err)
+			break;
+	}
+	free(line);
+	fclose(fp);
+	return err;
+}
+
+/*
+ * The pNFS layouts in nfsd's client states files, each read whole, line
+ * by line however long. Returns 0, or LC_EFAIL when a client's states
+ * file could not be read (said; what was read of it is in refs): then its
+ * layouts are not known.
+ */
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen)
 {
 	char dir[PATH_MAX], p[PATH_MAX];
+	struct flow fl = { 0 };
 	struct dirent *de;
+	int ret = 0;
 	DIR *d;
 
 	lc_path(dir, sizeof(dir), "/proc/fs/nfsd/clients");
@@ -214,89 +845,50 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 		return 0;
 	*seen = true;
 	while ((de = readdir(d))) {
-		char *info, *states, *line, *save = NULL;
-		char id[32] = "", addr[80] = "", name[256] = "", status[32] = "";
-		struct json_object *ident;
+		char *info, id[32] = "", addr[80] = "", name[256] = "", status[32] = "";
+		struct json_object *c, *ident;
+		int err;
 
-		if (de->d_name[0] == '.')
+		if (!all_digits(de->d_name))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name);
 		info = lc_read_file(p, 1 << 16);
-		if (!info)
-			continue;
-		info_value(info, "clientid", id, sizeof(id));
-		info_value(info, "address", addr, sizeof(addr));
-		info_value(info, "name", name, sizeof(name));
-		info_value(info, "status", status, sizeof(status));
+		info_value(info ? info : "", "clientid", id, sizeof(id));
+		info_value(info ? info : "", "address", addr, sizeof(addr));
+		info_value(info ? info : "", "name", name, sizeof(name));
+		info_value(info ? info : "", "status", status, sizeof(status));
+		c = json_object_new_object();
 		ident = json_object_new_object();
-		client_identity(info, ident);
+		if (c && ident)
+			client_identity(info ? info : "", ident);
 		free(info);
 		snprintf(p, sizeof(p), "%s/%s/states", dir, de->d_name);
-		states = lc_read_file(p, 1 << 24);
-		if (!states) {
+		if (!c || !ident) {
+			json_object_put(c);
 			json_object_put(ident);
-			continue;
+			err = -ENOMEM;
+			goto fail;
 		}
-		for (line = strtok_r(states, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char sb[64] = "", fname[PATH_MAX] = "", v[1024], text[1024];
-			struct json_object *o, *c, *f;
-			unsigned int maj, min;
-			unsigned long ino;
-
-			if (!strstr(line, "type: layout"))
-				continue;
-			if (!flow_value(line, "superblock", sb, sizeof(sb)) ||
-			    sscanf(sb, "%x:%x:%lu", &maj, &min, &ino) != 3 ||
-			    !match(flt, maj, min, ino))
-				continue;
-			flow_value(line, "filename", fname, sizeof(fname));
-			o = json_object_new_object();
-			json_object_object_add(o, "kind", json_object_new_string("pnfs-layout"));
-			f = json_object_new_object();
-			snprintf(v, sizeof(v), "%02x:%02x", maj, min);
-			json_object_object_add(f, "dev", json_object_new_string(v));
-			json_object_object_add(f, "ino", json_object_new_uint64(ino));
-			json_object_object_add(f, "name", json_object_new_string(fname));
-			json_object_object_add(o, "file", f);
-			c = json_object_new_object();
-			json_object_object_add(c, "nfsd_id", json_object_new_int(atoi(de->d_name)));
-			json_object_object_add(c, "clientid", json_object_new_string(id));
-			json_object_object_add(c, "address", json_object_new_string(addr));
-			json_object_object_add(c, "name", json_object_new_string(name));
-			json_object_object_add(c, "status", json_object_new_string(status));
-			json_object_object_foreach(ident, k, val)
-				json_object_object_add(c, k, json_object_get(val));
-			json_object_object_add(o, "client", c);
-			if (line[0] == '-' && line[1] == ' ') {
-				char st[64];
-
-				snprintf(st, sizeof(st), "%.*s", (int)strcspn(line + 2, ":"), line + 2);
-				json_object_object_add(o, "stateid", json_object_new_string(st));
-			}
-			if (flow_value(line, "layout", v, sizeof(v)))
-				json_object_object_add(o, "layout_type", json_object_new_string(v));
-			if (flow_value(line, "segments", v, sizeof(v))) {
-				json_object_object_add(o, "segments",
-						       parse_ranges(v, true, text, sizeof(text)));
-				json_object_object_add(o, "ranges_text", json_object_new_string(text));
-			}
-			if (flow_value(line, "recall", v, sizeof(v))) {
-				json_object_object_add(o, "recall",
-						       parse_ranges(v, false, text, sizeof(text)));
-				json_object_object_add(o, "recall_text", json_object_new_string(text));
-			}
-			if (strstr(line, ", fence-failed"))
-				json_object_object_add(o, "fence_failed", json_object_new_boolean(1));
-			if (flow_value(line, "age", v, sizeof(v)))
-				json_object_object_add(o, "age", json_object_new_uint64(strtoull(v, NULL, 10)));
-			json_object_array_add(refs, o);
-		}
-		free(states);
+		json_object_object_add(c, "nfsd_id", json_object_new_int(atoi(de->d_name)));
+		json_object_object_add(c, "clientid", json_object_new_string(id));
+		json_object_object_add(c, "address", json_object_new_string(addr));
+		json_object_object_add(c, "name", json_object_new_string(name));
+		json_object_object_add(c, "status", json_object_new_string(status));
+		json_object_object_foreach(ident, k, val)
+			json_object_object_add(c, k, json_object_get(val));
 		json_object_put(ident);
+		err = states_file(p, flt, c, refs, &fl);
+		json_object_put(c);
+		if (!err || err == -ENOENT)	/* none, or the client went away */
+			continue;
+fail:
+		lc_err("%s: %s: the layouts of nfsd client %s are not known", p,
+		       strerror(-err), de->d_name);
+		ret = LC_EFAIL;
 	}
+	free(fl.items);
 	closedir(d);
-	return 0;
+	return ret;
 }
 
 static void pid_comm(int pid, char *buf, size_t len)
@@ -626,80 +1218,140 @@ static const char list_usage[] =
 "layouts by client, layout leases, delegations and leases, DAX DMA references\n"
 "and long-term pins, with their byte ranges.\n";
 
+/*
+ * For the table: b's text with every byte that is not printable ASCII,
+ * and '\', as \xHH (nfsd's form); b is freed. File names, commands and
+ * the like are whoever made them's: none of it may reach a terminal raw.
+ */
+static char *printable(struct sbuf *b)
+{
+	const unsigned char *p, *s = (const unsigned char *)(b->s ? b->s : "");
+	char *out = NULL, *w;
+	size_t n = 1;
+
+	if (!b->oom) {
+		for (p = s; *p; p++)
+			n += *p < 0x20 || *p > 0x7e || *p == '\\' ? 4 : 1;
+		out = malloc(n);
+	}
+	if (out) {
+		for (p = s, w = out; *p; p++) {
+			if (*p < 0x20 || *p > 0x7e || *p == '\\')
+				w += sprintf(w, "\\x%02x", *p);
+			else
+				*w++ = *p;
+		}
+		*w = '\0';
+	}
+	free(b->s);
+	return out;
+}
+
 struct row {
-	char file[PATH_MAX], holder[128], range[512], state[256];
+	char *file, *holder, *range, *state;
 };
 
-/* The table's columns for one reference. */
-static void table_row(struct json_object *o, const char *path, struct row *r)
+static void row_free(struct row *r)
 {
-	char *file = r->file, *holder = r->holder, *range = r->range, *state = r->state;
-	const size_t fl = sizeof(r->file), hl = sizeof(r->holder), rl = sizeof(r->range),
-		     sl = sizeof(r->state);
-	struct json_object *f, *h, *c;
+	free(r->file);
+	free(r->holder);
+	free(r->range);
+	free(r->state);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The table's columns for one reference; -ENOMEM. */
+static int table_row(struct json_object *o, const char *path, struct row *r)
+{
+	struct sbuf file = { 0 }, holder = { 0 }, range = { 0 }, state = { 0 };
+	struct json_object *f = NULL, *h, *c;
+	bool unparsed = json_object_object_get_ex(o, "unparsed", &h);
+	char rt[64];
 
 	json_object_object_get_ex(o, "file", &f);
-	if (path)
-		snprintf(file, fl, "%s", path);
+	if (unparsed && !*jstr(f, "dev"))
+		sb_add(&file, "(not known)");
+	else if (path)
+		sb_add(&file, "%s", path);
 	else if (*jstr(f, "name"))
-		snprintf(file, fl, "%s", jstr(f, "name"));
+		sb_add(&file, "%s", jstr(f, "name"));
 	else
-		snprintf(file, fl, "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
-	state[0] = '\0';
+		sb_add(&file, "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
 	if (json_object_object_get_ex(o, "client", &c)) {
 		/* Who the client is: its GSS principal, or else its user. */
 		const char *who = *jstr(c, "principal") ? jstr(c, "principal") : jstr(c, "user");
 
-		snprintf(holder, hl, "%s %s%s%s", jstr(c, "address"),
-			 jstr(c, "clientid"), *who ? " " : "", who);
-		snprintf(range, rl, "%s", *jstr(o, "ranges_text") ?
-			 jstr(o, "ranges_text") : "(whole file)");
-		snprintf(state, sl, "%s%s%s%s%s%s", jstr(c, "status"),
-			 *jstr(o, "recall_text") ? ", recalling " : "",
-			 jstr(o, "recall_text"),
-			 json_object_object_get_ex(o, "fence_failed", &h) ?
-			 ", FENCE FAILED" : "",
-			 *jstr(o, "age") ? ", age " : "", jstr(o, "age"));
+		sb_add(&holder, "%s %s%s%s", jstr(c, "address"),
+		       jstr(c, "clientid"), *who ? " " : "", who);
+		sb_add(&range, "%s", *jstr(o, "ranges_text") ? jstr(o, "ranges_text") :
+		       unparsed ? "(not known)" :
+		       json_object_object_get_ex(o, "segments", &h) ? "(none)" : "(whole file)");
+		sb_add(&state, "%s%s%s%s%s%s%s%s", jstr(c, "status"),
+		       *jstr(o, "recall_text") ? ", recalling " : "",
+		       jstr(o, "recall_text"),
+		       json_object_object_get_ex(o, "fence_failed", &h) ?
+		       ", FENCE FAILED" : "",
+		       json_object_object_get_ex(o, "admin_revoked", &h) ?
+		       ", admin-revoked" : "",
+		       *jstr(o, "age") ? ", age " : "", jstr(o, "age"),
+		       unparsed ? ", UNPARSED states line" : "");
 	} else {
 		uint64_t off, len;
 
 		if (json_object_object_get_ex(o, "holder", &h))
-			snprintf(holder, hl, "pid %s %s", jstr(h, "pid"),
-				 jstr(h, "command"));
+			sb_add(&holder, "pid %s %s", jstr(h, "pid"), jstr(h, "command"));
 		else
-			snprintf(holder, hl, "-");
+			sb_add(&holder, "-");
 		ref_range(o, &off, &len);
-		range_text(range, rl, off, len);
-		snprintf(state, sl, "%s%s%s", jstr(o, "state"),
-			 *jstr(o, "type") ? " " : "", jstr(o, "type"));
+		range_text(rt, sizeof(rt), off, len);
+		sb_add(&range, "%s", rt);
 		if (*jstr(o, "references"))
-			snprintf(state, sl, "%s",
-				 !strcmp(jstr(o, "references"), "pin") ? "pinned" :
-				 "referenced");
+			sb_add(&state, "%s", !strcmp(jstr(o, "references"), "pin") ?
+			       "pinned" : "referenced");
+		else
+			sb_add(&state, "%s%s%s", jstr(o, "state"),
+			       *jstr(o, "type") ? " " : "", jstr(o, "type"));
 	}
+	r->file = printable(&file);
+	r->holder = printable(&holder);
+	r->range = printable(&range);
+	r->state = printable(&state);
+	if (!r->file || !r->holder || !r->range || !r->state) {
+		row_free(r);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-static void print_table(struct json_object *refs, const char *path)
+static int print_table(struct json_object *refs, const char *path)
 {
 	size_t i, n = json_object_array_length(refs);
-	int wf = 4, wh = 6;
-	struct row r;
+	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
+	int wf = 4, wh = 6, err = 0;
 
+	if (!rows)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		table_row(json_object_array_get_idx(refs, i), path, &r);
-		wf = (int)strlen(r.file) > wf ? (int)strlen(r.file) : wf;
-		wh = (int)strlen(r.holder) > wh ? (int)strlen(r.holder) : wh;
+		err = table_row(json_object_array_get_idx(refs, i), path, &rows[i]);
+		if (err)
+			break;
+		wf = (int)strlen(rows[i].file) > wf ? (int)strlen(rows[i].file) : wf;
+		wh = (int)strlen(rows[i].holder) > wh ? (int)strlen(rows[i].holder) : wh;
 	}
-	printf("%-12s %-*s %-*s %-28s %s\n", "KIND", wf, "FILE", wh, "HOLDER", "RANGE", "STATE");
-	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(refs, i);
-
-		table_row(o, path, &r);
-		printf("%-12s %-*s %-*s %-28s %s\n", jstr(o, "kind"), wf, r.file, wh, r.holder,
-		       r.range, r.state);
+	if (!err) {
+		printf("%-12s %-*s %-*s %-28s %s\n", "KIND", wf, "FILE", wh, "HOLDER",
+		       "RANGE", "STATE");
+		for (i = 0; i < n; i++)
+			printf("%-12s %-*s %-*s %-28s %s\n",
+			       jstr(json_object_array_get_idx(refs, i), "kind"), wf,
+			       rows[i].file, wh, rows[i].holder, rows[i].range, rows[i].state);
+		if (!n)
+			printf("(no external layout references)\n");
 	}
-	if (!n)
-		printf("(no external layout references)\n");
+	for (i = 0; i < n; i++)
+		row_free(&rows[i]);
+	free(rows);
+	return err;
 }
 
 int cmd_list(int argc, char **argv)
@@ -714,8 +1366,8 @@ int cmd_list(int argc, char **argv)
 	bool json = false, s_nfsd = false, s_locks = false, s_dax = false;
 	bool is_dir = false;
 	unsigned int skipped;
-	const char *path = NULL;
-	int c;
+	const char *path = NULL, *out;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -749,7 +1401,8 @@ int cmd_list(int argc, char **argv)
 		dev = device_info(flt.maj, flt.min);
 	}
 	refs = json_object_new_array();
-	lc_collect_nfsd(&flt, refs, &s_nfsd);
+	/* A states file that cannot be read: what was read is listed, exit 1. */
+	ret = lc_collect_nfsd(&flt, refs, &s_nfsd);
 	list_locks(&flt, refs, &s_locks);
 	names = json_object_new_object();
 	skipped = list_dax(&flt, path, is_dir, refs, names, &s_dax);
@@ -768,15 +1421,25 @@ int cmd_list(int argc, char **argv)
 		json_object_object_add(src, "dax_skipped", json_object_new_int(skipped));
 		json_object_object_add(top, "sources", src);
 		json_object_object_add(top, "references", refs);
-		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+		/* json-c escapes the strings: names cannot break out of them. */
+		out = json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (out) {
+			puts(out);
+		} else {
+			lc_err("list: out of memory");
+			ret = LC_EFAIL;
+		}
 		json_object_put(top);
 	} else {
 		if (dev && *jstr(dev, "block_device"))
 			printf("device %s%s%s%s%s\n", jstr(dev, "block_device"),
 			       *jstr(dev, "namespace") ? ": " : "", jstr(dev, "namespace"),
 			       *jstr(dev, "mode") ? " mode " : "", jstr(dev, "mode"));
-		print_table(refs, flt.by_ino ? path : NULL);
+		if (print_table(refs, flt.by_ino ? path : NULL)) {
+			lc_err("list: out of memory");
+			ret = LC_EFAIL;
+		}
 		if (skipped)
 			printf("(DAX DMA references and pins: %u file%s not looked at: opening %s would break a lease or delegation)\n",
 			       skipped, skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them");
@@ -790,5 +1453,5 @@ int cmd_list(int argc, char **argv)
 			       "block_device"), jstr(dev, "mode"));
 		json_object_put(dev);
 	}
-	return LC_OK;
+	return ret;
 }

@@ -90,6 +90,13 @@ static int send_recall(int fd, uint64_t off, uint64_t len, unsigned int client,
 	struct nl_msg *msg;
 	int family, err, ret = LC_EFAIL;
 
+#ifdef LC_TEST_ENV
+	/* The unit tests have no nfsd: this stands in for its reply. */
+	if (getenv("LAYOUTCTL_TEST_RECALLED")) {
+		*recalled = atoi(getenv("LAYOUTCTL_TEST_RECALLED"));
+		return LC_OK;
+	}
+#endif
 	sk = nl_socket_alloc();
 	if (!sk || genl_connect(sk)) {
 		lc_err("recall: cannot open a generic netlink socket");
@@ -154,10 +161,14 @@ out:
 	return ret;
 }
 
-/* Segments of the file, from the chosen clients, that overlap the range;
- * -1 when nfsd's client states cannot be read (then nothing is known). */
+/*
+ * Segments of the file, from the chosen clients, that overlap the range,
+ * *unparsed of them states lines that did not parse (each counts as one
+ * segment over the whole file: it may be a layout of this one); -1 when
+ * nfsd's client states cannot be read (then nothing is known).
+ */
 static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t len,
-			     unsigned int client)
+			     unsigned int client, int *unparsed)
 {
 	struct json_object *refs = json_object_new_array();
 	size_t i, j;
@@ -165,8 +176,8 @@ static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t le
 	int n = 0;
 	uint64_t end = len == UINT64_MAX ? UINT64_MAX : off + len;
 
-	lc_collect_nfsd(flt, refs, &seen);
-	if (!seen) {
+	*unparsed = 0;
+	if (!refs || lc_collect_nfsd(flt, refs, &seen) || !seen) {
 		json_object_put(refs);
 		return -1;
 	}
@@ -177,6 +188,8 @@ static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t le
 		    json_object_object_get_ex(c, "nfsd_id", &v) &&
 		    (unsigned int)json_object_get_int(v) != client)
 			continue;
+		if (json_object_object_get_ex(o, "unparsed", &v))
+			(*unparsed)++;
 		if (!json_object_object_get_ex(o, "segments", &segs)) {
 			n++;	/* no segment detail: count the layout */
 			continue;
@@ -190,7 +203,7 @@ static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t le
 			if (json_object_object_get_ex(sg, "length", &v) &&
 			    json_object_get_type(v) != json_type_string)
 				sl = json_object_get_uint64(v);
-			se = sl == UINT64_MAX ? UINT64_MAX : so + sl;
+			se = sl > UINT64_MAX - so ? UINT64_MAX : so + sl;
 			if (so < end && off < se)
 				n++;
 		}
@@ -211,7 +224,7 @@ int cmd_recall(int argc, char **argv)
 	uint64_t off = 0, len = UINT64_MAX;
 	unsigned int client = 0, timeout = 60;
 	struct filter flt = { 0 };
-	int c, fd, recalled = 0, left, ret;
+	int c, fd, recalled = 0, left, unparsed, ret;
 	int64_t start, deadline;
 	bool tty = isatty(STDERR_FILENO);
 	struct stat st;
@@ -279,7 +292,8 @@ int cmd_recall(int argc, char **argv)
 	start = lc_now_ms();
 	deadline = start + timeout * 1000LL;
 	for (;;) {
-		left = segments_in_range(&flt, off, len, client);
+		left = segments_in_range(&flt, off, len, client, &unparsed);
+		flt.quiet = true;	/* unparsed lines are said on the first look */
 		if (left < 0) {
 			lc_err("recall: sent, but nfsd's client states (/proc/fs/nfsd/clients) cannot be read: cannot tell when the layouts are returned");
 			return LC_EFAIL;
@@ -294,8 +308,9 @@ int cmd_recall(int argc, char **argv)
 		if (lc_now_ms() >= deadline) {
 			if (tty)
 				fputc('\n', stderr);
-			lc_err("recall: %d segment%s still held after %u s", left,
-			       left == 1 ? "" : "s", timeout);
+			lc_err("recall: %d segment%s still held after %u s%s", left,
+			       left == 1 ? "" : "s", timeout, unparsed ?
+			       " (counting each states line that could not be parsed as one)" : "");
 			return LC_ETIMEDOUT;
 		}
 		poll(NULL, 0, 100);

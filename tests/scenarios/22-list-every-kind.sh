@@ -4,7 +4,9 @@
 # RDMA memory region under daxpin's layout lease (p.dat) - and DMA in
 # flight: an O_DIRECT read from a slow device into a DAX mapping (m.dat).
 # DMA references and pins come from the dax_busy lines of the file's
-# fdinfo. Stock has no userspace layout leases and no such lines.
+# fdinfo. A file whose name spells out other fields of nfsd's states line
+# (and a newline) forges nothing in the listing. Stock has no userspace
+# layout leases and no such lines.
 DESC="layoutctl list shows a pNFS layout, a layout lease, a pin and DMA in flight together"
 OURS_ONLY=list-shows-layout-lease
 TIMEOUT=900
@@ -77,6 +79,27 @@ scenario() {
 		dmsetup remove lbslow" > /dev/null
 	out=$(on server "$LAYOUTCTL list $E/m.dat --json")
 	check "nothing-busy-after-dma" eq "$(jq '[.references[] | select(.kind == "dax-dma" or .kind == "pin")] | length' <<< "$out")" 0
+
+	# A file name is the client's to choose: one that spells out other
+	# fields of the states line, and a newline and a stateid of its own,
+	# forges nothing. nfsd quotes it (\xHH); layoutctl reads the real
+	# segment, no failed fence, and one layout for the file.
+	must "client1 writes a file with a forged name" on client1 -t 300 "
+		cd /mnt/pnfs && n=\$(printf 'evil\\042, segments: [ rw:0:1 ], fence-failed, x: \\042\\n- 0x01: { type: layout, filename: \\042y\\042 }')
+		setsid sh -c 'exec 3<>\"\$0\"; exec sleep 3600' \"\$n\" < /dev/null > /dev/null 2>&1 &
+		echo \$! > /run/forged.pid
+		dd if=/dev/urandom of=\"\$n\" bs=1M count=2 oflag=direct conv=fsync,notrunc status=none"
+	must "client1 holds a layout on the forged name" on server "$LBVM wait-for 30 sh -c 'grep -h evil /proc/fs/nfsd/clients/*/states | grep -q \"type: layout\"'"
+	out=$(on server 'cat /proc/fs/nfsd/clients/*/states')
+	sed -n 's/^/    # states: /p' <<< "$out"
+	out=$(grep evil <<< "$out")
+	check "forged-name-quoted" eq "$(grep -cF '/evil\x22, segments: [ rw:0:1 ], fence-failed, x: \x22\x0a- 0x01: { type: layout, filename: \x22y\x22 }"' <<< "$out")" "$(wc -l <<< "$out")"
+	out=$(on server "$LAYOUTCTL list $E --json")
+	note "forged: $(jq -c '[.references[] | select(.kind == "pnfs-layout" and (.file.name | contains("evil"))) | {name: .file.name, segments, fence_failed}]' <<< "$out")"
+	check "forged-name-one-layout" eq "$(jq '[.references[] | select(.kind == "pnfs-layout" and ((.file.name | contains("evil")) or (.file.name | endswith("y"))))] | length' <<< "$out")" 1
+	check "forged-name-true-segment" eq "$(jq -r '[.references[] | select(.kind == "pnfs-layout" and (.file.name | contains("evil"))) | .segments[] | select(.offset < 2097152) | .length] | add == 2097152 and min >= 4096' <<< "$out")" true
+	check "forged-name-no-fence-failed" eq "$(jq '[.references[] | select(.fence_failed == true)] | length' <<< "$out")" 0
+	on client1 'kill $(cat /run/forged.pid) 2>/dev/null' > /dev/null
 	release_open client1
 	on client1 "$LBVM client-down" > /dev/null
 }

@@ -7,13 +7,18 @@
 # on stock [2M, 4M) goes, canaries take it, and client1's next write
 # through its layout lands in them. Ours marks the inode preallocated when
 # a write layout reaches past EOF, as for blocks it allocates.
+# Then two local O_APPEND writers race past the EOF block while client1,
+# frozen, holds its layout: both wait for the recall with the iolock
+# dropped, and the second appends after the first instead of over it.
 DESC="post-EOF blocks under a client's write layout survive the server's close"
 OURS_ONLY=post-eof-blocks-kept
 TIMEOUT=900
 
 scenario() {
-	local bmap old trace canaries foreign sum kept
-	server_up --fs dax --size 300m
+	local bmap old trace canaries foreign sum kept size after out
+	# A 30 s lease: nfsd gives a callback up after a tenth of it, and
+	# client1 is frozen for a moment below while a recall is out.
+	server_up --fs dax --size 300m --lease 30
 	client_up client1 $SERVER_ADDR
 	must "extent size hint" on server "xfs_io -f -c 'extsize 4m' /srv/export/e.dat"
 	hold_open client1 /mnt/pnfs/e.dat
@@ -51,5 +56,41 @@ scenario() {
 	record canary_foreign_bytes "$foreign"
 	check "canaries-clean" eq "$foreign" 0
 	check "server-reads-client-write" eq "$(server_range_sum /srv/export/e.dat 2 1)" "$sum"
+
+	# Two local O_APPEND writers while client1 still holds its layout
+	# over the EOF block: each write breaks that range and, client1 being
+	# frozen, both wait with the iolock dropped. Whichever goes second
+	# must append after the first, at the size it finds after the wait,
+	# not where EOF was when it started. (They sleep in __break_lease's
+	# timed wait, which wchan shows as process_timeout.)
+	size=$(on server "stat -c %s /srv/export/e.dat")
+	frozen=client1
+	trap thaw_all EXIT
+	on server "$LBVM trace-start"
+	must "freeze client1" vm_freeze client1
+	out=$(on server -t 120 "
+		rm -f /run/app.pids
+		for p in 41 42; do
+			setsid xfs_io -a -c \"pwrite -q -S 0x\$p 0 64k\" /srv/export/e.dat < /dev/null > /run/app.\$p 2>&1 &
+			echo \$! >> /run/app.pids
+		done
+		$LBVM wait-for 20 sh -c 'for p in \$(cat /run/app.pids); do grep -qE \"break_lease|process_timeout\" /proc/\$p/wchan 2>/dev/null || exit 1; done' 2>&1 | tail -n 1
+		for p in \$(cat /run/app.pids); do echo \"\$p \$(cat /proc/\$p/wchan 2>/dev/null || echo exited) \$(cut -d' ' -f3 /proc/\$p/stat 2>/dev/null)\"; done")
+	note "appenders while client1 is frozen: $(tr '\n' ' ' <<< "$out")"
+	must "thaw client1" vm_thaw client1
+	frozen=""
+	must "appenders done" on server -t 120 "$LBVM wait-for 90 sh -c 'for p in \$(cat /run/app.pids); do ! kill -0 \$p 2>/dev/null || exit 1; done'"
+	trace=$(on server "$LBVM trace-stop")
+	record CB_LAYOUTRECALL_appends "$(trace_count nfsd_layout_recall "$trace")"
+	note "appenders: $(on server 'cat /run/app.41 /run/app.42' | tr '\n' ' ')"
+	check "appends-wait-for-recall" eq "$(grep -cE 'break_lease|process_timeout' <<< "$out")" 2
+	after=$(on server "stat -c %s /srv/export/e.dat")
+	record size_before_appends "$size"
+	record size_after_appends "$after"
+	check "appends-both-landed" eq "$after" $(( size + 131072 ))
+	check "appends-intact" eq "$(on server "tail -c +$(( size + 1 )) /srv/export/e.dat | tr -cd AB | fold -w 65536 | sort | uniq -c | awk '{ print \$1 }' | tr '\n' ' '")" "1 1 "
 	release_open client1
 }
+
+frozen=""
+thaw_all() { for vm in $frozen; do vm_thaw "$vm" || true; done; }
