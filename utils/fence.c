@@ -1394,7 +1394,8 @@ static int record_names(struct state *st, char ***out)
 			n++;
 	}
 	closedir(d);
-	qsort(v, n, sizeof(*v), cmp_names);
+	if (n)	/* v is NULL when there is none */
+		qsort(v, n, sizeof(*v), cmp_names);
 	for (i = k = 0; i < n; i++) {
 		if (k && !strcmp(v[k - 1], v[i]))
 			free(v[i]);

@@ -99,9 +99,16 @@ static bool info_value(const char *text, const char *key, char *out, size_t len)
  * printable ASCII as \xHH), so nothing in it can pass for an item or a
  * line. Older kernels print it raw, and a raw name holding '"' or a
  * newline can still spell out items or lines of its own: those come after
- * the kernel's type and superblock, so a line with a key or flag twice, or
- * that does not parse, is "unparsed" - only the items before its file name
- * are believed - and said on stderr.
+ * the kernel's type and superblock, so a line with a key or flag twice,
+ * a layout's key that nfsd does not print or prints elsewhere in the
+ * line, or a line that does not parse, is "unparsed" - only the items
+ * before its file name are believed - and said on stderr.
+ *
+ * A raw newline in a name ends the line inside its string: the next line,
+ * unless it starts with a stateid as nfsd prints them (0x and 32 hex
+ * digits, with the client's id in them), is the rest of that name, and is
+ * joined to it. A name can still forge a whole line with a stateid that
+ * passes: hostile names need the quoting kernel.
  */
 enum flow_kind { FLOW_FLAG, FLOW_TOKEN, FLOW_STRING, FLOW_LIST };
 
@@ -115,12 +122,16 @@ struct flow_item {
 
 struct flow {
 	const char *line;
+	unsigned long lineno;	/* the line of the file it starts on */
+	const char *clid;	/* the client's id as its stateids hold it (16 hex
+				 * digits, see sid_check()), or NULL: not known */
 	const char *sid;	/* the stateid, sidlen bytes of the line */
 	size_t sidlen;
 	struct flow_item *items;
 	size_t n, alloc;
 	size_t trusted;		/* items before the file name */
-	char why[96];		/* why the line is unparsed; "" if it is not */
+	bool open_string;	/* the line ended inside a string */
+	char why[128];		/* why the line is unparsed; "" if it is not */
 };
 
 static bool key_char(char c)
@@ -151,6 +162,8 @@ static void flow_bad(struct flow *fl, const char *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void flow_bad(struct flow *fl, const char *at, const char *fmt, ...)
 {
+	const char *p, *sol = fl->line;
+	unsigned long more = 0;
 	va_list ap;
 	size_t n;
 
@@ -159,18 +172,29 @@ static void flow_bad(struct flow *fl, const char *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(fl->why, sizeof(fl->why), fmt, ap);
 	va_end(ap);
+	/* a record that joined lines: which of them */
+	for (p = fl->line; p < at; p++)
+		if (*p == '\n') {
+			more++;
+			sol = p + 1;
+		}
 	n = strlen(fl->why);
-	snprintf(fl->why + n, sizeof(fl->why) - n, " at column %zu", (size_t)(at - fl->line) + 1);
+	if (more)
+		snprintf(fl->why + n, sizeof(fl->why) - n, " at line %lu, column %zu",
+			 fl->lineno + more, (size_t)(at - sol) + 1);
+	else
+		snprintf(fl->why + n, sizeof(fl->why) - n, " at column %zu",
+			 (size_t)(at - sol) + 1);
 	if (fl->trusted > fl->n)
 		fl->trusted = fl->n;
 }
 
 /*
  * The value at *pp into it, a string decoded in place (it is never longer
- * than its text); NULL, or what is wrong with it. *pp is left after it, or
- * where it went wrong.
+ * than its text); NULL, or what is wrong with it (*open if the text ended
+ * inside a string). *pp is left after it, or where it went wrong.
  */
-static const char *flow_value(char **pp, const char *end, struct flow_item *it)
+static const char *flow_value(char **pp, const char *end, struct flow_item *it, bool *open)
 {
 	char *p = *pp, *w;
 
@@ -190,6 +214,11 @@ static const char *flow_value(char **pp, const char *end, struct flow_item *it)
 			}
 			if (end - p < 3 || !isxdigit((unsigned char)p[1]) ||
 			    !isxdigit((unsigned char)p[2])) {
+				/* an escape that the end of the text cut */
+				if (end - p < 3 && (end - p == 1 || isxdigit((unsigned char)p[1]))) {
+					p = (char *)end;
+					break;
+				}
 				*pp = p - 1;
 				return "a \\x escape without two hex digits";
 			}
@@ -197,8 +226,10 @@ static const char *flow_value(char **pp, const char *end, struct flow_item *it)
 			p += 3;
 		}
 		*pp = p;
-		if (p == end)
+		if (p == end) {
+			*open = true;
 			return "a string without its closing '\"'";
+		}
 		it->vlen = w - it->val;
 		*pp = p + 1;
 		return NULL;
@@ -244,6 +275,62 @@ static const char *flow_value(char **pp, const char *end, struct flow_item *it)
 	return "expected a value";
 }
 
+/*
+ * A stateid as nfs4_show_stateid() prints it: "0x", si_generation as 8 hex
+ * digits, then the 12 bytes of si_opaque as 24 ("%12phN"), lowercase. The
+ * first 8 bytes of si_opaque are the clientid of the client that holds it
+ * (nfs4_alloc_stid() copies cl_clientid there), which client_info_show()
+ * prints as a u64 it copied the same 8 bytes into: clid_hex() turns that
+ * back into the bytes. Returns what is wrong with the stateid at p, or
+ * NULL; clid (16 hex digits) is the client's, NULL if not known.
+ */
+#define SID_LEN		(2 + 8 + 24)
+
+static bool lower_hex(char c)
+{
+	return isdigit((unsigned char)c) || (c >= 'a' && c <= 'f');
+}
+
+static const char *sid_check(const char *p, const char *end, const char *clid)
+{
+	int i;
+
+	if (end - p < 2 || memcmp(p, "0x", 2))
+		return "no stateid";
+	for (i = 2; i < SID_LEN; i++)
+		if (p + i == end || !lower_hex(p[i]))
+			break;
+	if (i < SID_LEN || (p + i < end && isxdigit((unsigned char)p[i])))
+		return "a stateid that is not 0x and 32 hex digits, as nfsd prints them";
+	if (clid && memcmp(p + 10, clid, 16))
+		return "a stateid that does not hold the client's id";
+	return NULL;
+}
+
+/*
+ * The first 8 bytes of si_opaque, as hex, from the "clientid: 0x%llx" of
+ * nfsd's info file (the u64 that clientid_t was copied into); false if v
+ * is not that.
+ */
+static bool clid_hex(const char *v, char out[17])
+{
+	unsigned char b[8];
+	uint64_t id = 0;
+	size_t i, n = strlen(v);
+
+	if (n < 3 || n > 18 || memcmp(v, "0x", 2))
+		return false;
+	for (i = 2; i < n; i++) {
+		if (!lower_hex(v[i]))
+			return false;
+		id = id << 4 | hex_digit(v[i]);
+	}
+	memcpy(b, &id, sizeof(b));
+	for (i = 0; i < 8; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	return true;
+}
+
 /* Adds it to fl; -EEXIST if its key or flag is there already. */
 static int flow_add(struct flow *fl, const struct flow_item *it)
 {
@@ -284,6 +371,7 @@ static int flow_parse(char *line, size_t len, struct flow *fl)
 	fl->sidlen = 0;
 	fl->n = 0;
 	fl->trusted = SIZE_MAX;
+	fl->open_string = false;
 	fl->why[0] = '\0';
 	nul = memchr(line, '\0', len);
 	if (nul) {
@@ -295,14 +383,14 @@ static int flow_parse(char *line, size_t len, struct flow *fl)
 		return 0;
 	}
 	p += 2;
-	if (end - p < 3 || memcmp(p, "0x", 2) || !isxdigit((unsigned char)p[2])) {
-		flow_bad(fl, p, "no stateid");
+	why = sid_check(p, end, fl->clid);
+	if (why) {
+		flow_bad(fl, p, "%s", why);
 		return 0;
 	}
 	fl->sid = p;
-	for (p += 2; p < end && isxdigit((unsigned char)*p); p++)
-		;
-	fl->sidlen = p - fl->sid;
+	fl->sidlen = SID_LEN;
+	p += SID_LEN;
 	if (p == end || *p++ != ':' || (p = skip_spaces(p, end)) == end || *p++ != '{') {
 		flow_bad(fl, p, "expected \": {\" after the stateid");
 		return 0;
@@ -328,7 +416,7 @@ static int flow_parse(char *line, size_t len, struct flow *fl)
 				return 0;
 			}
 			p = skip_spaces(p, end);
-			why = flow_value(&p, end, &it);
+			why = flow_value(&p, end, &it, &fl->open_string);
 			if (why) {
 				flow_bad(fl, p, "%s", why);
 				return 0;
@@ -423,14 +511,16 @@ static bool parse_dec(const char *s, size_t n, uint64_t *out)
 static bool parse_sb(const struct flow_item *it, unsigned int *maj, unsigned int *min,
 		     unsigned long *ino)
 {
-	const char *p = it->val, *e = p + it->vlen;
 	unsigned int v[2] = { 0, 0 };
+	const char *p, *e;
 	uint64_t i;
 	bool neg;
 	int k;
 
 	if (it->kind != FLOW_STRING && it->kind != FLOW_TOKEN)
-		return false;
+		return false;	/* a flag has no value at all */
+	p = it->val;
+	e = p + it->vlen;
 	for (k = 0; k < 2; k++) {
 		const char *s = p;
 
@@ -640,15 +730,59 @@ static void client_identity(const char *info, struct json_object *c)
 }
 
 /*
- * What a line of a client's states file adds to refs: its layout, if it is
- * one of a file flt matches. An unparsed line that may be one (its type
- * and superblock, where it shows them before the file name, do not say
+ * The items of a layout's line, in the order nfs4_show_layout() prints
+ * them (with nfsd-ext's nfsd4_show_layout_state() between the file name
+ * and admin-revoked): the type first, each of the others at most once and
+ * only when it applies (upstream prints no layout, segments nor age).
+ */
+static const char *const layout_keys[] = {
+	"type", "superblock", "filename", "layout", "segments", "recall",
+	"fence-failed", "age", "admin-revoked",
+};
+
+/*
+ * A layout's line with a key nfsd does not print, or out of its order, is
+ * unparsed: only what comes before that key and before the file name is
+ * believed.
+ */
+static void layout_order(struct flow *fl)
+{
+	size_t i, k, next = 0, nk = sizeof(layout_keys) / sizeof(layout_keys[0]);
+
+	for (i = 0; i < fl->n; i++) {
+		const struct flow_item *it = &fl->items[i];
+		int kl = it->klen < 32 ? (int)it->klen : 32;
+
+		for (k = 0; k < nk; k++)
+			if (strlen(layout_keys[k]) == it->klen &&
+			    !memcmp(layout_keys[k], it->key, it->klen))
+				break;
+		if (k < nk && k >= next && (k == 0) == (i == 0)) {
+			next = k + 1;
+			continue;
+		}
+		if (k == nk)
+			flow_bad(fl, it->key, "\"%.*s\", which nfsd does not show for a layout",
+				 kl, it->key);
+		else
+			flow_bad(fl, it->key, "\"%.*s\" out of nfsd's order", kl, it->key);
+		if (fl->trusted > i)
+			fl->trusted = i;
+		return;
+	}
+}
+
+/*
+ * What a record of a client's states file (lines first to last: a name
+ * with newlines spans several) adds to refs: its layout, if it is one of a
+ * file flt matches. An unparsed line that may be one (its type and
+ * superblock, where it shows them before the file name, do not say
  * otherwise) is listed with only those and "unparsed": why, and said on
  * stderr; "recall" counts it as held. Returns 0 or -ENOMEM.
  */
-static int states_line(struct flow *fl, const char *path, unsigned long lineno,
-		       const struct filter *flt, struct json_object *client,
-		       struct json_object *refs)
+static int states_line(struct flow *fl, const char *path, unsigned long first,
+		       unsigned long last, const struct filter *flt,
+		       struct json_object *client, struct json_object *refs)
 {
 	const struct flow_item *type, *sb, *it;
 	struct json_object *o, *f, *d, *arr, *nm = NULL;
@@ -663,6 +797,9 @@ static int states_line(struct flow *fl, const char *path, unsigned long lineno,
 	type = flow_get(fl, upto, "type");
 	if (type && !item_is(type, "layout"))
 		return 0;
+	layout_order(fl);
+	upto = fl->why[0] ? fl->trusted : fl->n;
+	type = flow_get(fl, upto, "type");
 	sb = flow_get(fl, upto, "superblock");
 	have_sb = sb && parse_sb(sb, &maj, &min, &ino);
 	if (!fl->why[0]) {
@@ -756,9 +893,12 @@ static int states_line(struct flow *fl, const char *path, unsigned long lineno,
 		json_object_object_add(o, "stateid",
 				       json_object_new_string_len(fl->sid, fl->sidlen));
 	if (fl->why[0]) {
-		if (!flt->quiet)
+		if (!flt->quiet && first == last)
 			lc_err("warning: %s, line %lu: %s: believed only up to the file name (file names that hold quotes or newlines need a kernel with \"nfsd: quote file names in the client states file\")",
-			       path, lineno, fl->why);
+			       path, first, fl->why);
+		else if (!flt->quiet)
+			lc_err("warning: %s, lines %lu-%lu (joined: line %lu ended inside a string without its closing '\"', a file name with a newline): %s: believed only up to the file name (file names that hold quotes or newlines need a kernel with \"nfsd: quote file names in the client states file\")",
+			       path, first, last, first, fl->why);
 		json_object_object_add(o, "unparsed", json_object_new_string(fl->why));
 	} else {
 		json_object_object_foreach(d, k, val)
@@ -787,16 +927,78 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-/* One client's states file into refs: 0 or -errno. */
+/*
+ * A record of a states file: a line, or the lines a file name with raw
+ * newlines spans, joined by those newlines; work is the copy of raw that
+ * flow_parse() decoded in place.
+ */
+struct record {
+	char *raw, *work;
+	size_t len, cap;
+	unsigned long first, last;	/* its lines */
+};
+
+/* Whether line[0, n) starts a record: "- " and a stateid of this client. */
+static bool record_start(const char *line, size_t n, const char *clid)
+{
+	return n >= 2 && !memcmp(line, "- ", 2) && !sid_check(line + 2, line + n, clid);
+}
+
+/*
+ * line[0, n) as a new record, or joined to the one in r after a newline;
+ * the record parsed into fl. 0 or -ENOMEM.
+ */
+static int record_add(struct record *r, const char *line, size_t n, bool join,
+		      struct flow *fl)
+{
+	size_t need;
+
+	if (!join)
+		r->len = 0;
+	need = r->len + join + n + 1;
+	if (need > r->cap) {
+		size_t nc = r->cap ? r->cap : 256;
+		char *p;
+
+		while (nc < need)
+			nc *= 2;
+		p = realloc(r->raw, nc);
+		if (!p)
+			return -ENOMEM;
+		r->raw = p;
+		p = realloc(r->work, nc);
+		if (!p)
+			return -ENOMEM;
+		r->work = p;
+		r->cap = nc;
+	}
+	if (join)
+		r->raw[r->len++] = '\n';
+	memcpy(r->raw + r->len, line, n);
+	r->len += n;
+	memcpy(r->work, r->raw, r->len);
+	r->work[r->len] = '\0';
+	fl->lineno = r->first;
+	return flow_parse(r->work, r->len, fl);
+}
+
+/*
+ * One client's states file into refs: 0 or -errno. A line that does not
+ * start a record, after one that ended inside a string, is the rest of a
+ * file name that held a raw newline: it is joined to that record, which
+ * is judged as the one line nfsd wrote.
+ */
 static int states_file(const char *path, const struct filter *flt, struct json_object *c,
 		       struct json_object *refs, struct flow *fl)
 {
+	struct record r = { 0 };
 	unsigned long lineno = 0;
+	bool have = false;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	FILE *fp;
-	int err = 0;
+	int err = 0, e;
 
 	fp = fopen(path, "re");
 	if (!fp)
@@ -812,14 +1014,34 @@ static int states_file(const char *path, const struct filter *flt, struct json_o
 		lineno++;
 		if (n && line[n - 1] == '\n')
 			line[--n] = '\0';
+		if (have && fl->open_string && !record_start(line, n, fl->clid)) {
+			r.last = lineno;
+			err = record_add(&r, line, n, true, fl);
+			if (err)
+				break;
+			continue;
+		}
 		if (!n)
 			continue;
-		err = flow_parse(line, n, fl);
-		if (!err)
-			err = states_line(fl, path, lineno, flt, c, refs);
+		if (have) {
+			have = false;
+			err = states_line(fl, path, r.first, r.last, flt, c, refs);
+			if (err)
+				break;
+		}
+		r.first = r.last = lineno;
+		err = record_add(&r, line, n, false, fl);
 		if (err)
 			break;
+		have = true;
 	}
+	/* what was read is listed, also when the rest could not be */
+	if (have && err != -ENOMEM) {
+		e = states_line(fl, path, r.first, r.last, flt, c, refs);
+		err = err ? err : e;
+	}
+	free(r.raw);
+	free(r.work);
 	free(line);
 	fclose(fp);
 	return err;
@@ -833,7 +1055,7 @@ static int states_file(const char *path, const struct filter *flt, struct json_o
  */
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen)
 {
-	char dir[PATH_MAX], p[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX], clid[17];
 	struct flow fl = { 0 };
 	struct dirent *de;
 	int ret = 0;
@@ -852,8 +1074,13 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 		if (!all_digits(de->d_name))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name);
-		info = lc_read_file(p, 1 << 16);
+		info = lc_read_file(p, 1 << 20);
+		if (!info && errno != ENOENT && !flt->quiet)
+			lc_err("warning: %s: %s: client %s's address, name and id are not known",
+			       p, strerror(errno), de->d_name);
 		info_value(info ? info : "", "clientid", id, sizeof(id));
+		/* with the client's id, stateids that do not hold it are refused */
+		fl.clid = clid_hex(id, clid) ? clid : NULL;
 		info_value(info ? info : "", "address", addr, sizeof(addr));
 		info_value(info ? info : "", "name", name, sizeof(name));
 		info_value(info ? info : "", "status", status, sizeof(status));
@@ -900,27 +1127,44 @@ static void pid_comm(int pid, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* The text of a /proc file under LAYOUTCTL_ROOT; *seen if it exists. */
-static char *read_source(const char *path, bool *seen)
+/*
+ * The next line of fp, without its newline, into *line: 1, 0 at the end,
+ * or -errno. /proc files are read line by line, however large.
+ */
+static int next_line(FILE *fp, char **line, size_t *cap)
 {
-	char p[PATH_MAX], *text;
+	ssize_t n;
 
-	lc_path(p, sizeof(p), "%s", path);
-	text = lc_read_file(p, 1 << 24);
-	if (text)
-		*seen = true;
-	return text;
+	errno = 0;
+	n = getline(line, cap, fp);
+	if (n < 0)
+		return ferror(fp) || errno == ENOMEM ? (errno ? -errno : -EIO) : 0;
+	if (n && (*line)[n - 1] == '\n')
+		(*line)[n - 1] = '\0';
+	return 1;
 }
 
-/* /proc/locks: "1: LAYOUT ACTIVE READ 1234 fd:10:5678 0 EOF" */
+/*
+ * /proc/locks: "1: LAYOUT ACTIVE READ 1234 fd:10:5678 0 EOF". Returns 0, or
+ * LC_EFAIL when it exists but could not be read whole (said).
+ */
 static int list_locks(const struct filter *flt, struct json_object *refs, bool *seen)
 {
-	char p[PATH_MAX], *text, *line, *save = NULL;
+	char p[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	FILE *fp;
+	int r;
 
-	text = read_source("/proc/locks", seen);
-	if (!text)
-		return 0;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	lc_path(p, sizeof(p), "/proc/locks");
+	fp = fopen(p, "re");
+	if (!fp) {
+		if (errno == ENOENT)
+			return 0;
+		r = -errno;
+		goto fail;
+	}
+	*seen = true;
+	while ((r = next_line(fp, &line, &cap)) > 0) {
 		char kind[16], state[16], type[16], dev[64], start[32], end[32], comm[64];
 		unsigned int maj, min;
 		unsigned long ino;
@@ -948,8 +1192,8 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 			!strcmp(kind, "LAYOUT") ? "layout-lease" :
 			!strcmp(kind, "DELEG") ? "delegation" : "lease"));
 		f = json_object_new_object();
-		snprintf(p, sizeof(p), "%02x:%02x", maj, min);
-		json_object_object_add(f, "dev", json_object_new_string(p));
+		snprintf(dev, sizeof(dev), "%02x:%02x", maj, min);
+		json_object_object_add(f, "dev", json_object_new_string(dev));
 		json_object_object_add(f, "ino", json_object_new_uint64(ino));
 		json_object_object_add(o, "file", f);
 		h = json_object_new_object();
@@ -963,8 +1207,14 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 				       json_object_new_string("end") : json_object_new_uint64(len));
 		json_object_array_add(refs, o);
 	}
-	free(text);
-	return 0;
+	free(line);
+	fclose(fp);
+	if (!r)
+		return 0;
+fail:
+	lc_err("%s: %s: the layout leases, leases and delegations are not known", p,
+	       strerror(-r));
+	return LC_EFAIL;
 }
 
 /*
@@ -982,6 +1232,7 @@ struct dax_scan {
 	struct json_object *names;	/* "dev:ino" -> path of each file looked at */
 	bool *seen;
 	unsigned int files, skipped;
+	bool failed;		/* a file's fdinfo could not be read (said) */
 };
 
 static struct dax_scan *scan;
@@ -1018,22 +1269,65 @@ static struct json_object *lease_over(struct json_object *refs, const char *dev,
 	return NULL;
 }
 
+/*
+ * s[0, n) with every byte that is not printable ASCII, and '\', as \xHH
+ * (nfsd's form); NULL when out of memory. File names, commands and the
+ * like are whoever made them's: none of it may reach a terminal raw.
+ */
+static char *hex_escape(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	char *out, *w;
+	size_t len = 1;
+
+	for (; p < e; p++)
+		len += *p < 0x20 || *p > 0x7e || *p == '\\' ? 4 : 1;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	for (p = (const unsigned char *)s, w = out; p < e; p++) {
+		if (*p < 0x20 || *p > 0x7e || *p == '\\')
+			w += sprintf(w, "\\x%02x", *p);
+		else
+			*w++ = *p;
+	}
+	*w = '\0';
+	return out;
+}
+
+/* Says that an fdinfo could not be read: the DAX references of path are not known. */
+static void dax_fail(const char *fdinfo, int err, const char *path)
+{
+	char *name = hex_escape(path, strlen(path));
+
+	lc_err("%s: %s: the DAX DMA references and pins of %s are not known", fdinfo,
+	       strerror(err), name ? name : "a file");
+	free(name);
+	scan->failed = true;
+}
+
 static void dax_file(const char *path, int fd, const struct stat *st)
 {
-	char p[PATH_MAX], dev[32], *text, *line, *save = NULL;
+	char p[PATH_MAX], dev[32], key[64], *line = NULL;
 	unsigned int maj = major(st->st_dev), min = minor(st->st_dev);
+	size_t cap = 0;
+	FILE *fp;
+	int r;
 
 	if (!match(scan->flt, maj, min, st->st_ino))
 		return;
 	lc_path(p, sizeof(p), "/proc/self/fdinfo/%d", fd);
-	text = lc_read_file(p, 1 << 24);
-	if (!text)
+	fp = fopen(p, "re");
+	if (!fp) {
+		if (errno != ENOENT)	/* none: a kernel that shows no fdinfo */
+			dax_fail(p, errno, path);
 		return;
+	}
 	scan->files++;
 	snprintf(dev, sizeof(dev), "%02x:%02x", maj, min);
-	snprintf(p, sizeof(p), "%s:%llu", dev, (unsigned long long)st->st_ino);
-	json_object_object_add(scan->names, p, json_object_new_string(path));
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	snprintf(key, sizeof(key), "%s:%llu", dev, (unsigned long long)st->st_ino);
+	json_object_object_add(scan->names, key, json_object_new_string(path));
+	while ((r = next_line(fp, &line, &cap)) > 0) {
 		unsigned long long off, len;
 		struct json_object *o, *f, *lease, *h;
 		char how[8];
@@ -1060,7 +1354,10 @@ static void dax_file(const char *path, int fd, const struct stat *st)
 			json_object_object_add(o, "holder", json_object_get(h));
 		json_object_array_add(scan->refs, o);
 	}
-	free(text);
+	if (r < 0)
+		dax_fail(p, -r, path);
+	free(line);
+	fclose(fp);
 }
 
 /*
@@ -1096,13 +1393,19 @@ static int dax_walk(const char *path, const struct stat *st, int type, struct FT
 /*
  * PATH a file: that file. A directory: the regular files under it on the
  * same filesystem. Nothing: every XFS mounted with dax=always (files of a
- * dax=inode mount are looked at when it is named).
+ * dax=inode mount are looked at when it is named). Returns 0, or LC_EFAIL
+ * when mountinfo or a file's fdinfo could not be read (said); *skipped
+ * files were not looked at.
  */
-static unsigned int list_dax(const struct filter *flt, const char *path, bool is_dir,
-			     struct json_object *refs, struct json_object *names, bool *seen)
+static int list_dax(const struct filter *flt, const char *path, bool is_dir,
+		    struct json_object *refs, struct json_object *names, bool *seen,
+		    unsigned int *skipped)
 {
 	struct dax_scan s = { .flt = flt, .refs = refs, .names = names, .seen = seen };
-	char p[PATH_MAX], *text, *line, *save = NULL;
+	char p[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	FILE *fp;
+	int r = 0;
 
 	scan = &s;
 	if (path && !is_dir) {
@@ -1111,9 +1414,10 @@ static unsigned int list_dax(const struct filter *flt, const char *path, bool is
 		nftw(path, dax_walk, 16, FTW_PHYS | FTW_MOUNT);
 	} else {
 		lc_path(p, sizeof(p), "/proc/self/mountinfo");
-		text = lc_read_file(p, 1 << 24);
-		for (line = text ? strtok_r(text, "\n", &save) : NULL; line;
-		     line = strtok_r(NULL, "\n", &save)) {
+		fp = fopen(p, "re");
+		if (!fp && errno != ENOENT)
+			r = -errno;
+		while (fp && (r = next_line(fp, &line, &cap)) > 0) {
 			char mnt[PATH_MAX], fstype[32], *sep = strstr(line, " - ");
 
 			/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS ... - TYPE SOURCE SUPEROPTS */
@@ -1123,46 +1427,58 @@ static unsigned int list_dax(const struct filter *flt, const char *path, bool is
 				continue;
 			nftw(mnt, dax_walk, 16, FTW_PHYS | FTW_MOUNT);
 		}
-		free(text);
+		if (r < 0)
+			lc_err("%s: %s: the DAX mounts, and their DMA references and pins, are not known",
+			       p, strerror(-r));
+		if (fp)
+			fclose(fp);
+		free(line);
 	}
 	scan = NULL;
-	return s.skipped;
+	*skipped = s.skipped;
+	return r < 0 || s.failed ? LC_EFAIL : 0;
 }
 
 /*
  * Leases and delegations come from /proc/locks, which knows inodes, not
  * names: give them the path the DAX walk opened the inode by, or else the
- * name another reference to the same inode has.
+ * name of the first other reference to the same inode that has one. The
+ * names are indexed by "dev:ino" first: two passes over refs, not one for
+ * each reference without a name.
  */
 static void fill_names(struct json_object *refs, struct json_object *names)
 {
-	size_t i, j, n = json_object_array_length(refs);
+	struct json_object *named = json_object_new_object();
+	size_t i, n = json_object_array_length(refs);
+	int pass;
 
-	for (i = 0; i < n; i++) {
-		struct json_object *f, *g, *v;
-		char key[64];
-		uint64_t ino;
+	for (pass = 0; pass < 2 && named; pass++) {
+		for (i = 0; i < n; i++) {
+			struct json_object *f, *g, *v;
+			char key[64];
 
-		if (!json_object_object_get_ex(json_object_array_get_idx(refs, i), "file", &f) ||
-		    *jstr(f, "name") || !json_object_object_get_ex(f, "ino", &v))
-			continue;
-		ino = json_object_get_uint64(v);
-		snprintf(key, sizeof(key), "%s:%llu", jstr(f, "dev"), (unsigned long long)ino);
-		if (json_object_object_get_ex(names, key, &g)) {
-			json_object_object_add(f, "name", json_object_get(g));
-			continue;
-		}
-		for (j = 0; j < n; j++) {
-			if (!json_object_object_get_ex(json_object_array_get_idx(refs, j),
-						       "file", &g) || !*jstr(g, "name") ||
-			    strcmp(jstr(g, "dev"), jstr(f, "dev")) ||
-			    !json_object_object_get_ex(g, "ino", &v) ||
-			    json_object_get_uint64(v) != ino)
+			/* the named ones first, then those without a name */
+			if (!json_object_object_get_ex(json_object_array_get_idx(refs, i),
+						       "file", &f) ||
+			    !json_object_object_get_ex(f, "ino", &v) ||
+			    (pass ? *jstr(f, "name") : !*jstr(f, "name")))
 				continue;
-			json_object_object_add(f, "name", json_object_new_string(jstr(g, "name")));
-			break;
+			snprintf(key, sizeof(key), "%s:%llu", jstr(f, "dev"),
+				 (unsigned long long)json_object_get_uint64(v));
+			if (!pass) {
+				/* the first name of each inode */
+				if (!json_object_object_get_ex(named, key, NULL) &&
+				    json_object_object_get_ex(f, "name", &g) &&
+				    json_object_object_add(named, key, json_object_get(g)))
+					json_object_put(g);
+				continue;
+			}
+			if (json_object_object_get_ex(names, key, &g) ||
+			    json_object_object_get_ex(named, key, &g))
+				json_object_object_add(f, "name", json_object_get(g));
 		}
 	}
+	json_object_put(named);
 }
 
 /* The pmem namespace behind a block device, through libndctl. */
@@ -1218,33 +1534,143 @@ static const char list_usage[] =
 "layouts by client, layout leases, delegations and leases, DAX DMA references\n"
 "and long-term pins, with their byte ranges.\n";
 
-/*
- * For the table: b's text with every byte that is not printable ASCII,
- * and '\', as \xHH (nfsd's form); b is freed. File names, commands and
- * the like are whoever made them's: none of it may reach a terminal raw.
- */
+/* For the table: b's text as hex_escape() gives it; b is freed. */
 static char *printable(struct sbuf *b)
 {
-	const unsigned char *p, *s = (const unsigned char *)(b->s ? b->s : "");
-	char *out = NULL, *w;
-	size_t n = 1;
+	char *out = b->oom ? NULL : hex_escape(b->s ? b->s : "", b->len);
 
-	if (!b->oom) {
-		for (p = s; *p; p++)
-			n += *p < 0x20 || *p > 0x7e || *p == '\\' ? 4 : 1;
-		out = malloc(n);
-	}
-	if (out) {
-		for (p = s, w = out; *p; p++) {
-			if (*p < 0x20 || *p > 0x7e || *p == '\\')
-				w += sprintf(w, "\\x%02x", *p);
-			else
-				*w++ = *p;
-		}
-		*w = '\0';
-	}
 	free(b->s);
 	return out;
+}
+
+/*
+ * Whether s[0, n) is text a JSON document may hold as it is: well-formed
+ * UTF-8 (no overlong form, surrogate or code point past U+10FFFF), without
+ * DEL, C1 controls, or the bidirectional overrides and isolates (U+202A to
+ * U+202E, U+2066 to U+2069) that make text display otherwise than it reads.
+ * C0 controls are fine: json-c writes them as \u00HH.
+ */
+static bool json_text_ok(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, k, len;
+	uint32_t cp, min;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			if (s[i++] == 0x7f)
+				return false;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			len = 2;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			len = 3;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			len = 4;
+		else
+			return false;	/* a continuation byte, or no lead byte at all */
+		cp = s[i] & (0x7f >> len);
+		min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+		if (n - i < len)
+			return false;
+		for (k = 1; k < len; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f ||
+		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/* v, a string that json_text_ok() refuses, as hex_escape() writes it. */
+static struct json_object *json_escaped(struct json_object *v)
+{
+	char *e = hex_escape(json_object_get_string(v), json_object_get_string_len(v));
+	struct json_object *o = e ? json_object_new_string(e) : NULL;
+
+	free(e);
+	return o;
+}
+
+struct escaped_key {
+	const char *key;	/* the object's own */
+	char *flag;		/* KEY_escaped */
+};
+
+/*
+ * Every string in o that json_text_ok() refuses becomes its \xHH form, as
+ * the table shows it, and gets a sibling KEY_escaped: true in its object:
+ * the document is UTF-8 that strict parsers take, and says which strings
+ * to decode. 0 or -ENOMEM.
+ */
+static int json_escape_strings(struct json_object *o)
+{
+	struct escaped_key *bad = NULL, *nb;
+	size_t i, n, nbad = 0;
+	int err = 0;
+
+	if (json_object_is_type(o, json_type_array)) {
+		n = json_object_array_length(o);
+		for (i = 0; i < n && !err; i++) {
+			struct json_object *v = json_object_array_get_idx(o, i), *e;
+
+			if (!json_object_is_type(v, json_type_string)) {
+				err = json_escape_strings(v);
+			} else if (!json_text_ok(json_object_get_string(v),
+						 json_object_get_string_len(v))) {
+				e = json_escaped(v);
+				if (!e || json_object_array_put_idx(o, i, e)) {
+					json_object_put(e);
+					err = -ENOMEM;
+				}
+			}
+		}
+		return err;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return 0;
+	/* the object's table is changed only once it is no longer walked */
+	json_object_object_foreach(o, k, v) {
+		if (!json_object_is_type(v, json_type_string)) {
+			err = json_escape_strings(v);
+			if (err)
+				break;
+			continue;
+		}
+		if (json_text_ok(json_object_get_string(v), json_object_get_string_len(v)))
+			continue;
+		nb = reallocarray(bad, nbad + 1, sizeof(*bad));
+		if (!nb || asprintf(&nb[nbad].flag, "%s_escaped", k) < 0) {
+			bad = nb ? nb : bad;
+			err = -ENOMEM;
+			break;
+		}
+		bad = nb;
+		bad[nbad++].key = k;
+	}
+	/* replacing a value leaves the keys where they are: add the flags after */
+	for (i = 0; i < nbad && !err; i++) {
+		struct json_object *v, *e;
+
+		json_object_object_get_ex(o, bad[i].key, &v);
+		e = json_escaped(v);
+		if (!e || json_object_object_add(o, bad[i].key, e)) {
+			json_object_put(e);
+			err = -ENOMEM;
+		}
+	}
+	for (i = 0; i < nbad; i++) {
+		if (!err && json_object_object_add(o, bad[i].flag, json_object_new_boolean(1)))
+			err = -ENOMEM;
+		free(bad[i].flag);
+	}
+	free(bad);
+	return err;
 }
 
 struct row {
@@ -1403,9 +1829,12 @@ int cmd_list(int argc, char **argv)
 	refs = json_object_new_array();
 	/* A states file that cannot be read: what was read is listed, exit 1. */
 	ret = lc_collect_nfsd(&flt, refs, &s_nfsd);
-	list_locks(&flt, refs, &s_locks);
+	/* /proc/locks or a DAX file's fdinfo that cannot be read: the same */
+	if (list_locks(&flt, refs, &s_locks))
+		ret = LC_EFAIL;
 	names = json_object_new_object();
-	skipped = list_dax(&flt, path, is_dir, refs, names, &s_dax);
+	if (list_dax(&flt, path, is_dir, refs, names, &s_dax, &skipped))
+		ret = LC_EFAIL;
 	fill_names(refs, names);
 	json_object_put(names);
 	if (json) {
@@ -1421,8 +1850,13 @@ int cmd_list(int argc, char **argv)
 		json_object_object_add(src, "dax_skipped", json_object_new_int(skipped));
 		json_object_object_add(top, "sources", src);
 		json_object_object_add(top, "references", refs);
-		/* json-c escapes the strings: names cannot break out of them. */
-		out = json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+		/*
+		 * json-c escapes quotes, backslashes and C0 controls: names
+		 * cannot break out of their strings. Those that are not UTF-8,
+		 * or hold what displays otherwise than it reads, are \xHH.
+		 */
+		out = json_escape_strings(top) ? NULL :
+		      json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
 						     JSON_C_TO_STRING_NOSLASHESCAPE);
 		if (out) {
 			puts(out);
