@@ -317,6 +317,11 @@ fallback_check() {
 	check "fallback-reason-visible" test -n "$reasons$evidence"
 }
 
+# frozen: the VMs a scenario froze (vm_freeze) and has not thawed yet;
+# thaw_all, set as an EXIT trap, thaws them however the scenario ends.
+frozen=""
+thaw_all() { local vm; for vm in $frozen; do vm_thaw "$vm" || true; done; }
+
 # hold_open VM FILE [REDIR]: keep FILE open in the VM until release_open,
 # read-write unless REDIR (a shell redirection of fd 3, such as "3<") says
 # otherwise, so that the NFS client keeps its layout (it returns layouts

@@ -17,9 +17,6 @@ TIMEOUT=1200
 
 SUB=nqn.2026-01.io.layoutbreak:pmem0
 
-frozen=""
-thaw_all() { for vm in $frozen; do vm_thaw "$vm" || true; done; }
-
 scenario() {
 	local sum2 old t canaries ov foreign out d list trace
 	trap thaw_all EXIT

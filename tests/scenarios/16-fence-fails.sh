@@ -14,10 +14,6 @@ DESC="a failed or hung fence keeps the layout and refuses the truncate; a later 
 OURS_ONLY=failed-fence-refuses-truncate
 TIMEOUT=1200
 
-
-frozen=""
-thaw_all() { for vm in $frozen; do vm_thaw "$vm" || true; done; }
-
 scenario() {
 	local out d size before tries list
 	trap thaw_all EXIT

@@ -94,6 +94,3 @@ scenario() {
 	check "appends-intact" eq "$(on server "tail -c +$(( size + 1 )) /srv/export/e.dat | tr -cd AB | fold -w 65536 | sort | uniq -c | awk '{ print \$1 }' | tr '\n' ' '")" "1 1 "
 	release_open client1
 }
-
-frozen=""
-thaw_all() { for vm in $frozen; do vm_thaw "$vm" || true; done; }
