@@ -5,7 +5,9 @@
 # NVMe-oF subsystem off, and only then does the truncate complete. client2's
 # data stay intact. Resumed, client1 cannot reconnect to the target, its
 # block writes aimed at the freed blocks fail, and canary files the server
-# wrote there keep only their pattern.
+# wrote there keep only their pattern. The fence cut client1 off the whole
+# device: its layout on a second file, h.dat, is forgotten with it, and a
+# truncate of h.dat recalls nothing and does not fence client1 again.
 #
 # Stock nfsd never fences here: by the time the recall is sent client1's
 # lease has run out, it is a courtesy client, nfsd gives the callback up
@@ -25,7 +27,9 @@ scenario() {
 	client_up client1 $SERVER_ADDR
 	client_up client2 $SERVER_ADDR2
 
-	on server 'xfs_io -f -c "truncate 8m" /srv/export/f.dat; xfs_io -f -c "truncate 8m" /srv/export/two.dat'
+	on server 'xfs_io -f -c "truncate 8m" /srv/export/f.dat; xfs_io -f -c "truncate 8m" /srv/export/two.dat; xfs_io -f -c "truncate 4m" /srv/export/h.dat'
+	hold_open client1 /mnt/pnfs/h.dat
+	must "client1 write h.dat" test -n "$(client_write client1 /mnt/pnfs/h.dat 2)"
 	hold_open client1 /mnt/pnfs/f.dat
 	sum2=$(client_write client2 /mnt/pnfs/two.dat 4)
 	must "client2 write" test -n "$sum2"
@@ -36,6 +40,7 @@ scenario() {
 	list=$(on server "$LAYOUTCTL list /srv/export/f.dat")
 	while read -r l; do note "list: $l"; done <<< "$list"
 	check "list-shows-client1-layout" grep -q "^pnfs-layout .*10.55.1.2" <<< "$list"
+	must "client1 holds a layout on h.dat" on server "$LAYOUTCTL list /srv/export/h.dat | grep -q '^pnfs-layout .*10.55.1.2'"
 
 	# client1 hangs holding its layout. Marks in the server's kernel log
 	# give the timeline.
@@ -55,6 +60,14 @@ scenario() {
 	note "fenced: $(jq -c '[.[] | {client, sb_id, complete}]' <<< "$out" 2>/dev/null)"
 	check "frozen-client-fenced" eq "$(jq -r '.[] | select(.client == "client1") | .complete' <<< "$out")" true
 	check "truncate-completed" test -n "$t"
+	# The fence was for the device: client1's layout on h.dat went with it.
+	check "fenced-client-forgotten-on-device" on server "! $LAYOUTCTL list /srv/export/h.dat | grep -q '^pnfs-layout .*10.55.1.2'"
+	on server "$LBVM trace-start"
+	t=$(timed_ms server 'xfs_io -c "truncate 0" /srv/export/h.dat')
+	trace=$(on server "$LBVM trace-stop")
+	record truncate_second_file_ms "$t"
+	record second_file_recalls "$(trace_count nfsd_layout_recall "$trace")"
+	check "second-file-no-second-recall" eq "$(trace_count nfsd_layout_recall "$trace")" 0
 	check "subsystem-off-the-port" on server "! test -e /sys/kernel/config/nvmet/ports/1/subsystems/$SUB-client1"
 	check "client2-data-intact" eq "$(server_range_sum /srv/export/two.dat 0 4)" "$sum2"
 	# The freed blocks now hold canaries.

@@ -1,55 +1,140 @@
-# A client cut off the network while it holds a layout (qemu set_link off
-# on its only link, for 25 s: longer than its 10 s lease) must not lose its
-# layout without being fenced. Today it does when it also holds a
-# delegation on the file (2 of 3 runs here): the server's truncate first
-# recalls the client's delegation (CB_RECALL, unanswered); once the lease
-# has run out nfsd expires the courtesy client on that conflict, and its
-# layout state goes with it (nfsd_layoutstate_free) with no CB_LAYOUTRECALL,
-# no fence and no failed recall; the truncate then completes (9.2-9.6 s)
-# and frees the blocks. Where the storage path is not the NFS path (a
-# separate SAN), the partitioned client can still write through the layout
-# it holds into blocks that now belong to other files. The expiry path is
-# stock 6.12's (not run on stock). Without a delegation nfsd recalls the layout, the recall fails,
-# and the client is fenced before the truncate goes on, as it should (the
-# third run: CB_LAYOUTRECALL 1, one recall failure, fenced, 11.4 s). Skipped
-# until nfsd fences (or refuses to expire) a courtesy client
-# that holds layouts; run it with LB_RUN_SKIPPED=1.
-DESC="a partitioned client's layout is not dropped unfenced when its lease runs out"
-SKIP="known hole: courtesy client expiry drops layouts without a fence"
-OURS_ONLY=
+# A client cut off the network past its lease is kept as a courtesy client
+# until its state is in the way; nfsd then expires it, which frees its
+# layouts with no recall. A client that is only cut off (not dead) can go on
+# writing through them to a separate SAN, so it must be fenced before it is
+# expired, or not expired at all.
+#
+# client1 and client2 each hold a layout and a POSIX lock on their own file
+# (f.dat, g.dat); their only links go down (qemu set_link off) and the
+# server waits until nfsd calls both courtesy clients. The fence helper
+# (layoutctl) can fence client1 but not client2 (no subsystem configured
+# for it). A local process then asks for a conflicting lock on each file
+# (opening the file breaks a delegation the client may hold instead; either
+# conflict expires a courtesy client):
+#   - f.dat: client1 is fenced first, then expired; the lock is granted and
+#     a truncate completes.
+#   - g.dat: fencing client2 fails, so it is kept with its layout; the lock
+#     is not granted and the truncate fails with ETXTBSY, in bounded time.
+# Links up, client2 is a live client with its layout; client1 stays fenced.
+#
+# Stock 6.12 (and this series before "nfsd: fence a client that holds
+# layouts before expiring it") expires both clients on the conflict and
+# frees their layouts unfenced: both locks granted, both truncates complete,
+# no fence recorded.
+DESC="a courtesy client holding layouts is fenced before it is expired, and kept if the fence fails"
+OURS_ONLY=expired-client-fenced-first
 TIMEOUT=900
-LINK_S=25
+
+SUB=nqn.2026-01.io.layoutbreak:pmem0
+
+# take_lock VM FILE: a process in VM holds a write lock on all of FILE.
+take_lock() {
+	must "lock $2 on $1" on "$1" "
+		rm -f /run/lock.ok
+		setsid perl -MFcntl -e '
+			open(my \$f, \"+<\", \$ARGV[0]) or die \"open: \$!\\n\";
+			my \$l = pack(\"s s x4 q q i x4\", F_WRLCK, 0, 0, 0, 0);
+			fcntl(\$f, F_SETLKW, \$l) or die \"lock: \$!\\n\";
+			open(my \$o, \">\", \"/run/lock.ok\"); close(\$o); sleep 3600' '$2' < /dev/null > /run/lock.err 2>&1 &
+		echo \$! > /run/lock.pid
+		$LBVM wait-for 20 test -e /run/lock.ok"
+}
+
+# local_lock FILE SECONDS: the server asks for a read lock on FILE, waiting
+# at most SECONDS; prints "locked ms=N" or the error, then "rc=N".
+local_lock() {
+	on server -t $(($2 + 60)) "timeout $2 perl -MFcntl -MTime::HiRes=time -e '
+		open(my \$f, \"<\", \$ARGV[0]) or die \"open: \$!\\n\";
+		my \$t = time;
+		my \$l = pack(\"s s x4 q q i x4\", F_RDLCK, 0, 0, 0, 0);
+		fcntl(\$f, F_SETLKW, \$l) or die \"lock: \$!\\n\";
+		printf(\"locked ms=%d\\n\", (time - \$t) * 1000)' '$1' 2>&1; echo rc=\$?"
+}
+
+# holds_layout VM FILE: layoutctl lists a layout of VM's on FILE.
+holds_layout() {
+	local a
+	case $1 in client1) a=10.55.1.2 ;; client2) a=10.55.2.2 ;; esac
+	on server "$LAYOUTCTL list /srv/export/$2 | grep -q '^pnfs-layout .*$a'"
+}
+
+lacks_layout() { ! holds_layout "$@"; }
 
 scenario() {
-	local trace out
+	local d1 d2 out trace fenced t lock2
+	trap 'vm_monitor client1 "set_link l1 on" > /dev/null 2>&1; vm_monitor client2 "set_link l2 on" > /dev/null 2>&1' EXIT
 	server_up --fs dax --size 300m
-	must "fence helper" on server "$LBVM fence-helper"
+	must "fence helper (none for client2)" on server "$LBVM fence-helper --misconfigure client2"
 	client_up client1 $SERVER_ADDR
-	on server 'xfs_io -f -c "truncate 8m" /srv/export/f.dat'
+	client_up client2 $SERVER_ADDR2
+	on server 'xfs_io -f -c "truncate 8m" /srv/export/f.dat; xfs_io -f -c "truncate 8m" /srv/export/g.dat'
 	hold_open client1 /mnt/pnfs/f.dat
+	hold_open client2 /mnt/pnfs/g.dat
+	take_lock client1 /mnt/pnfs/f.dat
+	take_lock client2 /mnt/pnfs/g.dat
 	must "client1 write" test -n "$(client_write client1 /mnt/pnfs/f.dat 8)"
-	must "client1 holds a layout" on server "$LAYOUTCTL list /srv/export/f.dat | grep -q '^pnfs-layout .*10.55.1.2'"
+	must "client2 write" test -n "$(client_write client2 /mnt/pnfs/g.dat 8)"
+	must "client1 holds a layout" holds_layout client1 f.dat
+	must "client2 holds a layout" holds_layout client2 g.dat
+	d1=$(client_dir client1) d2=$(client_dir client2)
+	must "client directories" test -n "$d1" -a -n "$d2"
+	note "client1 states: $(on server "grep -ho 'type: [a-z]*' /proc/fs/nfsd/clients/$d1/states | sort | uniq -c | tr -s ' \n' ' '")"
+	note "client2 states: $(on server "grep -ho 'type: [a-z]*' /proc/fs/nfsd/clients/$d2/states | sort | uniq -c | tr -s ' \n' ' '")"
+	# A client holding a write delegation keeps its locks to itself: then
+	# the server's open breaks the delegation, and the lock has no conflict.
+	lock2=$(on server "grep -c 'type: lock' /proc/fs/nfsd/clients/$d2/states")
+
 	on server "$LBVM trace-start"
-	must "link down" vm_monitor client1 "set_link l1 off"
-	on server "(s=\$(date +%s%N); timeout 120 xfs_io -c 'truncate 0' /srv/export/f.dat > /run/t.out 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 )) >> /run/t.out) > /dev/null 2>&1 &"
-	# The partition lasts a fixed time: that is what is tested.
-	sleep $LINK_S
-	must "link up" vm_monitor client1 "set_link l1 on"
-	must "truncate returned" on server "$LBVM wait-for 150 grep -q rc= /run/t.out"
-	note "truncate: $(on server 'cat /run/t.out' | tr '\n' ' ')"
+	must "links down" vm_monitor client1 "set_link l1 off"
+	must "links down" vm_monitor client2 "set_link l2 off"
+	must "both clients are courtesy clients" on server -t 150 "$LBVM wait-for 120 sh -c 'grep -q \"status: courtesy\" /proc/fs/nfsd/clients/$d1/info && grep -q \"status: courtesy\" /proc/fs/nfsd/clients/$d2/info'"
+
+	# client1: fenced, then expired.
+	out=$(local_lock /srv/export/f.dat 120)
+	note "local lock on f.dat: $(tr '\n' ' ' <<< "$out")"
+	record lock_f_ms "$(sed -n 's/^locked ms=//p' <<< "$out")"
+	fenced=$(on server "$LAYOUTCTL fenced --json")
+	note "fenced: $(jq -c '[.[] | {client, sb_id, complete}]' <<< "$fenced" 2>/dev/null)"
+	check "lock-granted-after-expiry" grep -q "^locked" <<< "$out"
+	check "expired-client-fenced-first" eq "$(jq -r '[.[] | select(.client == "client1" and .complete == true)] | length' <<< "$fenced")" 1
+	check "fenced-client-layout-gone" lacks_layout client1 f.dat
+	out=$(on server -t 150 "s=\$(date +%s%N); timeout 120 perl -e 'truncate(\$ARGV[0], 0) or die \"truncate: \$!\\n\"' /srv/export/f.dat 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))")
+	note "truncate f.dat: $(tr '\n' ' ' <<< "$out")"
+	check "truncate-after-fence" grep -q "rc=0" <<< "$out"
+
+	# client2: the fence fails; it keeps its state.
+	out=$(local_lock /srv/export/g.dat 30)
+	note "local lock on g.dat: $(tr '\n' ' ' <<< "$out")"
+	check "unfenced-client-kept" holds_layout client2 g.dat
+	check "unfenced-client-not-expired" on server "test -e /proc/fs/nfsd/clients/$d2/info"
+	if [ "${lock2:-0}" -gt 0 ]; then
+		check "lock-not-granted-while-unfenced" grep -q "^rc=124" <<< "$out"
+	else
+		note "client2 held a delegation, not a lock on the server: it is revoked"
+		check "recalled-delegation-revoked" grep -q "^locked" <<< "$out"
+	fi
+	out=$(on server -t 150 "s=\$(date +%s%N); timeout 120 perl -e 'truncate(\$ARGV[0], 0) or die \"truncate: \$!\\n\"' /srv/export/g.dat 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))")
+	note "truncate g.dat: $(tr '\n' ' ' <<< "$out")"
+	t=$(sed -n 's/.*ms=//p' <<< "$out")
+	record truncate_g_unfenced_ms "$t"
+	check "truncate-refused-while-unfenced" grep -q "Text file busy" <<< "$out"
+	check "g-dat-unchanged" eq "$(on server 'stat -c %s /srv/export/g.dat')" 8388608
+
 	trace=$(on server "$LBVM trace-stop")
 	record CB_RECALL "$(trace_count nfsd_cb_recall "$trace")"
 	record CB_LAYOUTRECALL "$(trace_count nfsd_layout_recall "$trace")"
-	record layout_recall_failures "$(trace_count nfsd_layout_recall_fail "$trace")"
-	record layoutstates_freed "$(trace_count nfsd_layoutstate_free "$trace")"
-	note "path: $( [ "$(trace_count nfsd_cb_recall "$trace")" -gt 0 ] && echo 'delegation recalled first' || echo 'layout recalled')"
-	out=$(on server "$LAYOUTCTL fenced --json")
-	# Either the client was fenced before its layout went, or the layout
-	# (and the truncate's refusal) stayed.
-	if grep -q '^rc=0' <<< "$(on server 'cat /run/t.out')"; then
-		check "layout-dropped-only-after-fence" eq "$(jq -r '[.[] | select(.client == "client1" and .complete == true)] | length' <<< "$out")" 1
-	else
-		check "layout-kept-while-unfenced" on server "$LAYOUTCTL list /srv/export/f.dat | grep -q '^pnfs-layout .*10.55.1.2'"
-	fi
+	record expiry_fences "$(trace_count nfsd_layout_expiry_fence "$trace")"
+	out=$(on server "dmesg | grep -E 'nfsd: (client|fence)' | tail -n 4")
+	while read -r l; do [ -n "$l" ] && note "server: ${l#*] }"; done <<< "$out"
+
+	# Links up: client2 is a live client again, with its layout.
+	must "link up" vm_monitor client1 "set_link l1 on"
+	must "link up" vm_monitor client2 "set_link l2 on"
+	check "client2-back-with-layout" on server -t 150 "$LBVM wait-for 120 sh -c 'grep -q \"status: confirmed\" /proc/fs/nfsd/clients/$d2/info'"
+	check "client2-layout-after-return" holds_layout client2 g.dat
+	on client1 'kill $(cat /run/lock.pid) 2>/dev/null' > /dev/null
+	on client2 'kill $(cat /run/lock.pid) 2>/dev/null' > /dev/null
 	release_open client1
+	release_open client2
+	on server "$LAYOUTCTL unfence client1 pmem0" > /dev/null
 }
