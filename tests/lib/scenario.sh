@@ -175,11 +175,12 @@ server_range_sum() {
 	on server "dd if='$1' bs=1M skip=$2 count=$3 status=none | sha256sum | cut -d' ' -f1"
 }
 
+# vm_addr VM: a client VM's address on its link to the server.
+vm_addr() { case $1 in client1) echo 10.55.1.2 ;; client2) echo 10.55.2.2 ;; esac; }
+
 # nfsd_client VM COLUMN: a column of "lbvm nfsd-clients" for a client VM.
 nfsd_client() {
-	local addr
-	case $1 in client1) addr=10.55.1.2 ;; client2) addr=10.55.2.2 ;; esac
-	on server "$LBVM nfsd-clients" | awk -v a="$addr" -v c="$2" '$2 == a { print $c; exit }'
+	on server "$LBVM nfsd-clients" | awk -v a="$(vm_addr "$1")" -v c="$2" '$2 == a { print $c; exit }'
 }
 
 # client_id VM: the NFSv4 client id of a client VM, as nfsd's tracepoints

@@ -25,8 +25,6 @@ DESC="a courtesy client holding layouts is fenced before it is expired, and kept
 OURS_ONLY=expired-client-fenced-first
 TIMEOUT=900
 
-SUB=nqn.2026-01.io.layoutbreak:pmem0
-
 # take_lock VM FILE: a process in VM holds a write lock on all of FILE.
 take_lock() {
 	must "lock $2 on $1" on "$1" "
@@ -53,12 +51,16 @@ local_lock() {
 
 # holds_layout VM FILE: layoutctl lists a layout of VM's on FILE.
 holds_layout() {
-	local a
-	case $1 in client1) a=10.55.1.2 ;; client2) a=10.55.2.2 ;; esac
-	on server "$LAYOUTCTL list /srv/export/$2 | grep -q '^pnfs-layout .*$a'"
+	on server "$LAYOUTCTL list /srv/export/$2 | grep -q '^pnfs-layout .*$(vm_addr "$1")'"
 }
 
 lacks_layout() { ! holds_layout "$@"; }
+
+# truncate_to_zero FILE: the server truncates FILE, waiting at most 120 s;
+# prints the error if any, then "rc=N ms=N".
+truncate_to_zero() {
+	on server -t 150 "s=\$(date +%s%N); timeout 120 perl -e 'truncate(\$ARGV[0], 0) or die \"truncate: \$!\\n\"' '$1' 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))"
+}
 
 scenario() {
 	local d1 d2 out trace fenced t lock2
@@ -98,7 +100,7 @@ scenario() {
 	check "lock-granted-after-expiry" grep -q "^locked" <<< "$out"
 	check "expired-client-fenced-first" eq "$(jq -r '[.[] | select(.client == "client1" and .complete == true)] | length' <<< "$fenced")" 1
 	check "fenced-client-layout-gone" lacks_layout client1 f.dat
-	out=$(on server -t 150 "s=\$(date +%s%N); timeout 120 perl -e 'truncate(\$ARGV[0], 0) or die \"truncate: \$!\\n\"' /srv/export/f.dat 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))")
+	out=$(truncate_to_zero /srv/export/f.dat)
 	note "truncate f.dat: $(tr '\n' ' ' <<< "$out")"
 	check "truncate-after-fence" grep -q "rc=0" <<< "$out"
 
@@ -113,7 +115,7 @@ scenario() {
 		note "client2 held a delegation, not a lock on the server: it is revoked"
 		check "recalled-delegation-revoked" grep -q "^locked" <<< "$out"
 	fi
-	out=$(on server -t 150 "s=\$(date +%s%N); timeout 120 perl -e 'truncate(\$ARGV[0], 0) or die \"truncate: \$!\\n\"' /srv/export/g.dat 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))")
+	out=$(truncate_to_zero /srv/export/g.dat)
 	note "truncate g.dat: $(tr '\n' ' ' <<< "$out")"
 	t=$(sed -n 's/.*ms=//p' <<< "$out")
 	record truncate_g_unfenced_ms "$t"
