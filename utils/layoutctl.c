@@ -29,6 +29,7 @@ static const char usage[] =
 "  unfence CLIENT SB-ID                  undo a fence\n"
 "  fenced  [--json] [--reapply]          the fences in force\n"
 "  check-config [--config FILE]          parse the configuration and report\n"
+"  expire  CLIENT --yes                  nfsd drops a client known to be gone\n"
 "  version\n"
 "\n"
 "\"layoutctl COMMAND --help\" describes each command. Invoked as\n"
@@ -49,6 +50,7 @@ static const struct {
 	{ "unfence", cmd_unfence },
 	{ "fenced", cmd_fenced },
 	{ "check-config", cmd_check_config },
+	{ "expire", cmd_expire },
 };
 
 /*

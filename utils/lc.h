@@ -156,6 +156,7 @@ int cmd_fence(int argc, char **argv);
 int cmd_unfence(int argc, char **argv);
 int cmd_fenced(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_expire(int argc, char **argv);
 int lc_fence_main(const char *conf_path, const char *addr, const char *sbid,
 		  bool as_helper);
 
