@@ -1232,6 +1232,7 @@ struct dax_scan {
 	struct json_object *names;	/* "dev:ino" -> path of each file looked at */
 	bool *seen;
 	unsigned int files, skipped;
+	struct json_object *skipped_names;	/* paths of the skipped files */
 	bool failed;		/* a file's fdinfo could not be read (said) */
 };
 
@@ -1361,20 +1362,59 @@ static void dax_file(const char *path, int fd, const struct stat *st)
 }
 
 /*
- * Open without waiting for anyone: O_NONBLOCK makes an open that would
- * break a lease or delegation fail instead, and that file is skipped.
+ * Does someone hold a lease or delegation on the inode that a read-only
+ * open breaks (a write lease, a write delegation: a Samba oplock is one),
+ * as /proc/locks listed them into refs?
+ */
+static bool write_leased(const struct stat *st)
+{
+	size_t i, n = json_object_array_length(scan->refs);
+	char dev[32];
+
+	snprintf(dev, sizeof(dev), "%02x:%02x", major(st->st_dev), minor(st->st_dev));
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(scan->refs, i), *f, *v;
+
+		if ((strcmp(jstr(o, "kind"), "lease") && strcmp(jstr(o, "kind"), "delegation")) ||
+		    strcmp(jstr(o, "type"), "WRITE") ||
+		    !json_object_object_get_ex(o, "file", &f) || strcmp(jstr(f, "dev"), dev) ||
+		    !json_object_object_get_ex(f, "ino", &v) ||
+		    json_object_get_uint64(v) != (uint64_t)st->st_ino)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static void dax_skip(const char *path)
+{
+	scan->skipped++;
+	if (scan->skipped_names)
+		json_object_array_add(scan->skipped_names, json_object_new_string(path));
+}
+
+/*
+ * Open without breaking anyone's lease. Even an O_NONBLOCK open starts the
+ * break of a lease it conflicts with (the holder is told to give it up)
+ * before it fails, so a file /proc/locks shows a write lease or delegation
+ * on is not opened at all; O_NONBLOCK covers one taken since, and that file
+ * is skipped too. Skipped files are named.
  */
 static void dax_open(const char *path)
 {
 	struct stat st;
 	int fd;
 
+	if (!lstat(path, &st) && S_ISREG(st.st_mode) && write_leased(&st)) {
+		dax_skip(path);
+		return;
+	}
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == EWOULDBLOCK)
-			scan->skipped++;
+			dax_skip(path);
 		return;
 	}
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
@@ -1399,9 +1439,10 @@ static int dax_walk(const char *path, const struct stat *st, int type, struct FT
  */
 static int list_dax(const struct filter *flt, const char *path, bool is_dir,
 		    struct json_object *refs, struct json_object *names, bool *seen,
-		    unsigned int *skipped)
+		    unsigned int *skipped, struct json_object *skipped_names)
 {
-	struct dax_scan s = { .flt = flt, .refs = refs, .names = names, .seen = seen };
+	struct dax_scan s = { .flt = flt, .refs = refs, .names = names, .seen = seen,
+			      .skipped_names = skipped_names };
 	char p[PATH_MAX], *line = NULL;
 	size_t cap = 0;
 	FILE *fp;
@@ -1792,6 +1833,7 @@ int cmd_list(int argc, char **argv)
 	bool json = false, s_nfsd = false, s_locks = false, s_dax = false;
 	bool is_dir = false;
 	unsigned int skipped;
+	struct json_object *skipped_names;
 	const char *path = NULL, *out;
 	int c, ret;
 
@@ -1833,7 +1875,8 @@ int cmd_list(int argc, char **argv)
 	if (list_locks(&flt, refs, &s_locks))
 		ret = LC_EFAIL;
 	names = json_object_new_object();
-	if (list_dax(&flt, path, is_dir, refs, names, &s_dax, &skipped))
+	skipped_names = json_object_new_array();
+	if (list_dax(&flt, path, is_dir, refs, names, &s_dax, &skipped, skipped_names))
 		ret = LC_EFAIL;
 	fill_names(refs, names);
 	json_object_put(names);
@@ -1848,6 +1891,7 @@ int cmd_list(int argc, char **argv)
 		json_object_object_add(src, "locks", json_object_new_boolean(s_locks));
 		json_object_object_add(src, "dax_fdinfo", json_object_new_boolean(s_dax));
 		json_object_object_add(src, "dax_skipped", json_object_new_int(skipped));
+		json_object_object_add(src, "dax_skipped_files", json_object_get(skipped_names));
 		json_object_object_add(top, "sources", src);
 		json_object_object_add(top, "references", refs);
 		/*
@@ -1875,12 +1919,14 @@ int cmd_list(int argc, char **argv)
 			ret = LC_EFAIL;
 		}
 		if (skipped)
-			printf("(DAX DMA references and pins: %u file%s not looked at: opening %s would break a lease or delegation)\n",
-			       skipped, skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them");
+			printf("(DAX DMA references and pins: %u file%s not looked at: opening %s would break a lease or delegation; --json names %s)\n",
+			       skipped, skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them",
+			       skipped == 1 ? "it" : "them");
 		else if (!s_dax)
 			printf("(DAX DMA references and pins: no DAX file looked at, or not reported by this kernel)\n");
 		json_object_put(refs);
 	}
+	json_object_put(skipped_names);
 	if (dev) {
 		if (*jstr(dev, "mode") && strcmp(jstr(dev, "mode"), "fsdax"))
 			lc_err("warning: %s is in %s mode, not fsdax: no DAX", jstr(dev,
