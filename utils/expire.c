@@ -10,10 +10,10 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lc.h"
 
@@ -23,9 +23,11 @@ static const char expire_usage[] =
 "opens, locks, delegations and pNFS layouts, WITHOUT fencing it. Only for a\n"
 "client known to be down or cut off from the shared storage: one that still\n"
 "writes through its layouts then writes to blocks that other files may be\n"
-"given. CLIENT is the client's nfsd id (as in /proc/fs/nfsd/clients/ID and\n"
-"\"layoutctl list\") or its address; an address that several clients have is\n"
-"refused (give the id). --yes says that you know the client is gone.\n"
+"given. CLIENT is the client's nfsd id (ID in /proc/fs/nfsd/clients/ID, the\n"
+"\"nfsd_id\" of \"layoutctl list --json\"), its clientid (0x..., as \"layoutctl\n"
+"list\" shows it), or its address, with or without its port (ADDR:PORT,\n"
+"[ADDR]:PORT); an address that several clients have is refused. --yes,\n"
+"spelt out, says that you know the client is gone. The expiry is logged.\n"
 "Exit status: 0 expired, 1 failed, 2 usage, 5 not permitted, 6 no such\n"
 "client.\n";
 
@@ -40,26 +42,48 @@ static bool digits(const char *s)
 }
 
 /*
- * The address in an nfsd info file's "address" line, "ADDR:PORT" or
- * "[ADDR]:PORT", quotes already removed, as an lc_addr.
+ * An address as nfsd's info file prints it, "ADDR:PORT" or "[ADDR]:PORT",
+ * or as the administrator gives it, also without the port: the address
+ * into *addr, the port (-1: none) into *port.
  */
-static int info_addr(const char *v, struct lc_addr *addr)
+static int split_addr(const char *v, struct lc_addr *addr, long *port)
 {
+	const char *e = NULL, *p = NULL;
 	char buf[128];
-	const char *e;
 	size_t n;
 
+	*port = -1;
 	if (*v == '[') {
 		v++;
 		e = strchr(v, ']');
-	} else {
-		e = strrchr(v, ':');
+		if (!e || (e[1] && e[1] != ':'))
+			return -EINVAL;
+		if (e[1])
+			p = e + 2;
+	} else if (strchr(v, ':') == strrchr(v, ':')) {
+		/* IPv4, or a name: one colon at most, before the port */
+		e = strchr(v, ':');
+		if (e)
+			p = e + 1;
 	}
 	n = e ? (size_t)(e - v) : strlen(v);
 	if (n == 0 || n >= sizeof(buf))
 		return -EINVAL;
+	if (p) {
+		char *end;
+
+		if (!*p || *p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		*port = strtol(p, &end, 10);
+		if (errno || *end || *port > 65535)
+			return -EINVAL;
+	}
 	memcpy(buf, v, n);
 	buf[n] = '\0';
+	/* nfsd prints no scope, so none can be matched */
+	if (strchr(buf, '%'))
+		return -EINVAL;
 	return lc_parse_addr(buf, addr);
 }
 
@@ -93,44 +117,47 @@ static bool info_get(const char *text, const char *key, char *out, size_t len)
 
 int cmd_expire(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "yes", no_argument, NULL, 'y' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	char dir[PATH_MAX], p[PATH_MAX], id[32] = "", match_addr[128] = "";
+	char match_name[256] = "", clid[32] = "";
+	const char *client = NULL;
 	struct lc_addr want;
-	bool yes = false, by_id;
+	bool yes = false, by_id = false, by_clid = false;
+	long want_port = -1;
 	struct dirent *de;
-	int c, err, n = 0;
+	int i, err, n = 0;
 	char *info;
 	DIR *d;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'y':
+	/* --yes is spelt out: no abbreviation confirms this */
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--yes")) {
 			yes = true;
-			break;
-		case 'h':
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(expire_usage, stdout);
 			return LC_OK;
-		default:
+		} else if (argv[i][0] == '-' || client) {
 			fputs(expire_usage, stderr);
 			return LC_EUSAGE;
+		} else {
+			client = argv[i];
 		}
 	}
-	if (optind != argc - 1) {
+	if (!client) {
 		fputs(expire_usage, stderr);
 		return LC_EUSAGE;
 	}
-	by_id = digits(argv[optind]);
-	if (by_id) {
-		if (strlen(argv[optind]) > 10) {
-			lc_err("expire: %s: not an nfsd client id", argv[optind]);
+	if (digits(client)) {
+		by_id = true;
+		if (strlen(client) > 10 || (client[0] == '0' && client[1])) {
+			lc_err("expire: %s: not an nfsd client id", client);
 			return LC_EUSAGE;
 		}
-	} else if (lc_parse_addr(argv[optind], &want)) {
-		lc_err("expire: %s: neither an nfsd client id nor an address", argv[optind]);
+	} else if (!strncmp(client, "0x", 2) && strlen(client) <= 18 && client[2] &&
+		   strspn(client + 2, "0123456789abcdef") == strlen(client + 2)) {
+		by_clid = true;
+	} else if (split_addr(client, &want, &want_port)) {
+		lc_err("expire: %s: neither an nfsd client id, a clientid nor an address",
+		       client);
 		return LC_EUSAGE;
 	}
 	if (!yes) {
@@ -138,56 +165,91 @@ int cmd_expire(int argc, char **argv)
 		       "say --yes once you know it is down or cut off from the storage");
 		return LC_EUSAGE;
 	}
+#ifndef LC_TEST_ENV
+	/* what is written is nfsd's, never a file a variable points at */
+	if (*lc_root()) {
+		lc_err("expire: refusing to run with LAYOUTCTL_ROOT set");
+		return LC_EPERM;
+	}
+#endif
 
-	lc_path(dir, sizeof(dir), "/proc/fs/nfsd/clients");
+	if (lc_path(dir, sizeof(dir), "/proc/fs/nfsd/clients")) {
+		lc_err("expire: LAYOUTCTL_ROOT is too long");
+		return LC_EFAIL;
+	}
 	d = opendir(dir);
 	if (!d) {
-		if (errno == ENOENT) {
-			lc_err("expire: %s: nfsd is not running, or has no NFSv4 clients", dir);
+		err = errno;
+		if (err == ENOENT) {
+			lc_err("expire: %s: the nfsd filesystem is not mounted, or nfsd is not running",
+			       dir);
 			return LC_ENOENT;
 		}
-		lc_err("expire: %s: %s", dir, strerror(errno));
-		return errno == EACCES || errno == EPERM ? LC_EPERM : LC_EFAIL;
+		lc_err("expire: %s: %s", dir, strerror(err));
+		return err == EACCES || err == EPERM ? LC_EPERM : LC_EFAIL;
 	}
 	while ((de = readdir(d))) {
-		char a[128];
+		char a[128], c[32];
 		struct lc_addr got;
+		long got_port;
 
 		if (!digits(de->d_name) || strlen(de->d_name) > 10)
 			continue;
-		if (by_id && strcmp(de->d_name, argv[optind]))
+		if (by_id && strcmp(de->d_name, client))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name);
-		info = lc_read_file(p, 1 << 16);
-		if (!info)
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name) >= sizeof(p))
+			continue;
+		info = lc_read_file(p, 1 << 20);
+		if (!info) {
+			if (by_id && errno != ENOENT) {
+				err = errno;
+				closedir(d);
+				lc_err("expire: %s: %s", p, strerror(err));
+				return err == EACCES || err == EPERM ? LC_EPERM : LC_EFAIL;
+			}
 			continue;	/* gone meanwhile */
-		if (!by_id && (!info_get(info, "address", a, sizeof(a)) ||
-			       info_addr(a, &got) || !lc_addr_equal(&got, &want))) {
+		}
+		if (by_clid && (!info_get(info, "clientid", c, sizeof(c)) ||
+				strcmp(c, client))) {
+			free(info);
+			continue;
+		}
+		if (!by_id && !by_clid &&
+		    (!info_get(info, "address", a, sizeof(a)) ||
+		     split_addr(a, &got, &got_port) || !lc_addr_equal(&got, &want) ||
+		     (want_port >= 0 && got_port != want_port))) {
 			free(info);
 			continue;
 		}
 		if (!info_get(info, "address", match_addr, sizeof(match_addr)))
 			snprintf(match_addr, sizeof(match_addr), "?");
+		if (!info_get(info, "name", match_name, sizeof(match_name)))
+			match_name[0] = '\0';
+		if (!info_get(info, "clientid", clid, sizeof(clid)))
+			clid[0] = '\0';
 		free(info);
 		if (n++)
 			lc_err("expire: nfsd clients %s and %s both have address %s",
-			       id, de->d_name, argv[optind]);
+			       id, de->d_name, client);
 		snprintf(id, sizeof(id), "%s", de->d_name);
 	}
 	closedir(d);
 	if (n == 0) {
-		lc_err("expire: no nfsd client %s", argv[optind]);
+		lc_err("expire: no nfsd client %s", client);
 		return LC_ENOENT;
 	}
 	if (n > 1) {
-		lc_err("expire: give the nfsd id of the client to expire");
+		lc_err("expire: give the nfsd id (or clientid, or ADDR:PORT) of the client to expire");
 		return LC_EUSAGE;
 	}
 
-	snprintf(p, sizeof(p), "%s/%s/ctl", dir, id);
-	/* nfsd answers once the client's state is gone */
-	err = lc_write_file(p, "expire");
-	if (err == -ENOENT) {
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s/ctl", dir, id) >= sizeof(p)) {
+		lc_err("expire: LAYOUTCTL_ROOT is too long");
+		return LC_EFAIL;
+	}
+	/* nfsd takes exactly "expire\n", and answers once the client is gone */
+	err = lc_write_file(p, "expire\n");
+	if (err == -ENOENT || err == -ENXIO) {
 		lc_err("expire: nfsd client %s went away meanwhile", id);
 		return LC_ENOENT;
 	}
@@ -195,6 +257,10 @@ int cmd_expire(int argc, char **argv)
 		lc_err("expire: %s: %s", p, strerror(-err));
 		return err == -EACCES || err == -EPERM ? LC_EPERM : LC_EFAIL;
 	}
+	/* the kernel escapes names: nothing in it is a control character */
+	lc_log_open(true);
+	lc_notice("expired nfsd client %s (clientid %s, address %s, name \"%s\") unfenced, as uid %u said it is gone",
+		  id, clid, match_addr, match_name, (unsigned int)getuid());
 	printf("expired nfsd client %s (%s): its state and layouts are dropped, unfenced\n",
 	       id, match_addr);
 	return LC_OK;
