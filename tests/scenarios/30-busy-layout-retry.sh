@@ -12,7 +12,10 @@
 #     fence helper cannot fence it (its subsystem is left out), so each
 #     break of its range fails with ETXTBSY. client1 writes into that range
 #     over an NFSv4.0 mount (no pNFS: the write goes through the server)
-#     and copies into it over its NFSv4.2 mount (a server-side COPY). Both
+#     and copies into it over its NFSv4.2 mount (a server-side COPY). Its
+#     pNFS write there asks for a layout first: that range is held by a
+#     client that could not be fenced, so it is told NFS4ERR_LAYOUTUNAVAILABLE
+#     and writes through the server at once, refused like the others. All
 #     complete once client2 is thawed and answers the next recall.
 #
 # Stock has no userspace layout leases (EINVAL) and forgets a recalled
@@ -48,6 +51,11 @@ m = mmap.mmap(-1, 1 << 20); m.write(open('/tmp/src', 'rb').read())
 $GO
 assert os.pwrite(fd, m, 1 << 20) == 1 << 20
 os.fsync(fd)"
+PNFS_PY="NAME = 'pnfs'; fd = os.open(p, os.O_WRONLY | os.O_DIRECT)
+m = mmap.mmap(-1, 1 << 20); m.write(open('/tmp/src', 'rb').read())
+$GO
+assert os.pwrite(fd, m, 4 << 20) == 1 << 20
+os.fsync(fd)"
 COPY_PY="NAME = 'copy'; s = os.open('/mnt/pnfs/s.dat', os.O_RDONLY); d = os.open(p, os.O_WRONLY)
 $GO
 assert os.copy_file_range(s, d, 1 << 20, 0, 2 << 20) == 1 << 20
@@ -78,14 +86,15 @@ refused() {
 	check "$1-client-still-waiting" on client1 "test ! -e /run/$1.rc"
 }
 
-# completed NAME FILE SUM: the request ends well and FILE's MiB 1 is SUM.
+# completed NAME FILE SUM [MIB]: the request ends well and FILE's MiB MIB
+# (default 1) is SUM.
 completed() {
 	local out
 	on client1 -t 150 "$LBVM wait-for 120 test -s /run/$1.rc" > /dev/null
 	out=$(on client1 "cat /run/$1.rc /run/$1.err 2>/dev/null")
 	note "$1: done: $(tr '\n' ' ' <<< "$out")"
 	check "$1-completes" eq "$(head -n1 <<< "$out")" 0
-	check "$1-landed" eq "$(server_range_sum "$2" 1 1)" "$3"
+	check "$1-landed" eq "$(server_range_sum "$2" "${4:-1}" 1)" "$3"
 }
 
 scenario() {
@@ -133,6 +142,7 @@ scenario() {
 		timeout 60 mount -t nfs4 -o vers=4.0 $SERVER_ADDR:/ /mnt/v40"
 	op write /mnt/v40/g.dat "$WRITE_PY"
 	op copy /mnt/pnfs/g.dat "$COPY_PY"
+	op pnfs /mnt/pnfs/g.dat "$PNFS_PY"
 	must "trace" on server "$LBVM trace-start"
 	must "freeze client2" vm_freeze client2
 	frozen="client2"
@@ -140,11 +150,25 @@ scenario() {
 	refused write OP_WRITE
 	go copy
 	refused copy OP_COPY
+	# client1's own pNFS write: its LAYOUTGET meets client2's layout,
+	# whose fence failed: the layout is unavailable, and the write goes
+	# through the server at once (where it is refused with NFS4ERR_DELAY
+	# like the others) instead of asking for a layout for two lease periods.
+	go pnfs
+	on server -t 150 "$LBVM wait-for 120 grep -qE ' OP_LAYOUTGET status=-?10059\$' $TRACE_FILE" > /dev/null
+	record pnfs_layoutget_answers "$(on server "grep -oE ' OP_LAYOUTGET status=-?[0-9]+' $TRACE_FILE | sort | uniq -c | tr '\n' ' '")"
+	check "pnfs-layout-unavailable" gt "$(nfs_status OP_LAYOUTGET 10059)" 0
+	check "pnfs-client-still-waiting" on client1 "test ! -e /run/pnfs.rc"
 	must "thaw client2" vm_thaw client2
 	frozen=""
 	completed write /srv/export/g.dat "$(on client1 "sha256sum < /tmp/src | cut -d' ' -f1")"
-	# The copy lands at MiB 1 too, after the write or before it.
+	completed pnfs /srv/export/g.dat "$(on client1 "sha256sum < /tmp/src | cut -d' ' -f1")" 4
+	# The copy lands at MiB 2.
 	on client1 -t 150 "$LBVM wait-for 120 test -s /run/copy.rc" > /dev/null
+	note "copy: done: $(on client1 "cat /run/copy.rc /run/copy.err 2>/dev/null | tr '\n' ' '")"
+	note "copy: nfsd's answers: $(on server "grep -oE ' OP_COPY status=-?[0-9]+' $TRACE_FILE | sort | uniq -c | tr '\n' ' '")"
+	on client1 "test -s /run/copy.rc" ||
+		note "copy: client1 stack: $(on client1 "for p in \$(pgrep -f /run/copy.py); do cat /proc/\$p/stack; done 2>/dev/null | tr '\n' ' '")"
 	check "copy-completes" eq "$(on client1 "head -n1 /run/copy.rc")" 0
 	check "copy-landed" eq "$(server_range_sum /srv/export/g.dat 2 1)" "$(server_range_sum /srv/export/s.dat 0 1)"
 	n=$(on server "grep -c ' nfsd_writeverf_reset: ' $TRACE_FILE || true")

@@ -19,7 +19,8 @@ SF=/srv/export/o.dat
 
 # read_sum VM OFF_MIB MIB: checksum of an O_DIRECT read through VM's mount.
 read_sum() {
-	on "$1" -t 200 "timeout 150 dd if=$F bs=1M skip=$2 count=$3 iflag=direct status=none | sha256sum | cut -d' ' -f1"
+	on "$1" -t 200 "timeout 150 dd if=$F bs=1M skip=$2 count=$3 iflag=direct status=none 2> /tmp/read.err | sha256sum | cut -d' ' -f1
+		[ -s /tmp/read.err ] && sed 's/^/read: /' /tmp/read.err >&2; true"
 }
 
 # statuses TRACE STATUS: how many LAYOUTGETs nfsd answered with STATUS.
@@ -84,8 +85,15 @@ scenario() {
 	# RW/READ: client1 reads MiB 2 while client2 holds a read/write
 	# layout there: client2's is recalled, client1 reads client2's data.
 	on server "$LBVM trace-start"
+	on client1 "T=/sys/kernel/tracing; echo > \$T/trace; for e in pnfs_update_layout nfs4_layoutget nfs4_layoutreturn nfs4_cb_layoutrecall_file; do
+		[ -e \$T/events/nfs4/\$e/enable ] && echo 1 > \$T/events/nfs4/\$e/enable; done; echo 1 > \$T/tracing_on" > /dev/null
 	s1=$(read_sum client1 2 1)
+	[ "$s1" = "$w" ] || note "client1's trace: $(on client1 "grep -v '^#' /sys/kernel/tracing/trace | tail -n 20 | cut -c1-400")"
 	trace=$(on server "$LBVM trace-stop")
+	note "client1 read $s1, client2 wrote $w, the server has $(server_range_sum $SF 2 1)"
+	note "client1's LAYOUTGETs: $(trace_ranges nfsd_layout_get_range "$trace" | tr '\n' ' ')"
+	note "LAYOUTGET answers: $(grep ' OP_LAYOUTGET ' <<< "$trace" | grep -oE 'status=-?[0-9]+' | sort | uniq -c | tr '\n' ' ')"
+	note "client1 holds: $(on server "$LAYOUTCTL list $SF --json" | jq -c '[.references[] | select(.kind == "pnfs-layout") | {c: .client.address, r: .ranges_text}]')"
 	r=$(recalls "$trace")
 	n=$(grep -c "^$id2 " <<< "$r")
 	record read_over_rw_recalls_client2 "$n"
