@@ -56,6 +56,10 @@ scenario() {
 	while read -r l; do [ -n "$l" ] && note "timeline: $l"; done <<< "$d"
 	record truncate_with_frozen_client_ms "$t"
 	record recall_failures "$(trace_count nfsd_layout_recall_fail "$trace")"
+	# The truncate waited for the recall as long as it took: woken when
+	# it was over, and about once a second before, not polled.
+	record breaker_wakeups "$(trace_count break_lease_unblock "$trace")"
+	check "breaker-not-polling" lt "$(trace_count break_lease_unblock "$trace")" $(( ${t:-0} / 500 + 10 ))
 	out=$(on server "$LAYOUTCTL fenced --json")
 	note "fenced: $(jq -c '[.[] | {client, sb_id, complete}]' <<< "$out" 2>/dev/null)"
 	check "frozen-client-fenced" eq "$(jq -r '.[] | select(.client == "client1") | .complete' <<< "$out")" true
