@@ -23,13 +23,31 @@ layouts_of() {
 		jq --arg a "$(vm_addr "$1")" '[.references[] | select(.kind == "pnfs-layout" and (.client.address | startswith($a + ":")))] | length'
 }
 
+# hold_frozen VM NAME: VM holds /mnt/pnfs/NAME open with a layout (8 MiB
+# written through it), and is frozen.
+hold_frozen() {
+	hold_open "$1" "/mnt/pnfs/$2"
+	must "$1 write $2" test -n "$(client_write "$1" "/mnt/pnfs/$2" 8)"
+	must "freeze $1" vm_freeze "$1"
+	frozen="$frozen $1"
+}
+
+# trunc_noted NAME WHAT: truncate /srv/export/NAME, noting the result as WHAT
+# and the server's fence lines; sets out and d.
+trunc_noted() {
+	out=$(trunc "/srv/export/$1")
+	note "truncate, $2: $(tr '\n' ' ' <<< "$out")"
+	d=$(on server "dmesg | grep -E 'nfsd: (fence|client|no )' | tail -n 3")
+	while read -r l; do [ -n "$l" ] && note "server: ${l#*] }"; done <<< "$d"
+}
+
 cleanup() {
 	thaw_all
 	on server "[ -e $PARAM ] && echo N > $PARAM; $LBVM fence-helper" > /dev/null 2>&1
 }
 
 scenario() {
-	local out before d
+	local before
 	trap cleanup EXIT
 	server_up --fs dax --size 300m
 	client_up client1 $SERVER_ADDR
@@ -39,15 +57,9 @@ scenario() {
 	on server 'xfs_io -f -c "truncate 8m" /srv/export/h.dat' > /dev/null
 
 	# Default: the unfenced client keeps its layouts.
-	hold_open client2 /mnt/pnfs/g.dat
-	must "client2 write g.dat" test -n "$(client_write client2 /mnt/pnfs/g.dat 8)"
+	hold_frozen client2 g.dat
 	before=$(server_sum /srv/export/g.dat)
-	must "freeze client2" vm_freeze client2
-	frozen="client2"
-	out=$(trunc /srv/export/g.dat)
-	note "truncate, no helper: $(tr '\n' ' ' <<< "$out")"
-	d=$(on server "dmesg | grep -E 'nfsd: (fence|client|no )' | tail -n 3")
-	while read -r l; do [ -n "$l" ] && note "server: ${l#*] }"; done <<< "$d"
+	trunc_noted g.dat "no helper"
 	check "unfenced-truncate-refused" grep -q "Text file busy" <<< "$out"
 	check "file-unchanged" eq "$(server_sum /srv/export/g.dat)" "$before"
 	check "layout-kept" eq "$(layouts_of client2 /srv/export/g.dat)" 1
@@ -60,21 +72,14 @@ scenario() {
 	out=$(on server -t 120 "timeout 90 $LAYOUTCTL expire $(vm_addr client2) --yes 2>&1; echo rc=\$?")
 	note "expire: $(tr '\n' ' ' <<< "$out")"
 	check "admin-expire" grep -q "rc=0" <<< "$out"
-	out=$(trunc /srv/export/g.dat)
-	note "truncate after expire: $(tr '\n' ' ' <<< "$out")"
+	trunc_noted g.dat "after expire"
 	check "truncate-after-expire" grep -q "^rc=0" <<< "$out"
 	check "size-after-expire" eq "$(on server 'stat -c %s /srv/export/g.dat')" 0
 
 	# pnfs_forget_unfenced=Y: client1's layouts are forgotten unfenced.
 	check "forget-policy-settable" on server "echo Y > $PARAM"
-	hold_open client1 /mnt/pnfs/h.dat
-	must "client1 write h.dat" test -n "$(client_write client1 /mnt/pnfs/h.dat 8)"
-	must "freeze client1" vm_freeze client1
-	frozen="client2 client1"
-	out=$(trunc /srv/export/h.dat)
-	note "truncate, no helper, pnfs_forget_unfenced=Y: $(tr '\n' ' ' <<< "$out")"
-	d=$(on server "dmesg | grep -E 'nfsd: (fence|client|no )' | tail -n 2")
-	while read -r l; do [ -n "$l" ] && note "server: ${l#*] }"; done <<< "$d"
+	hold_frozen client1 h.dat
+	trunc_noted h.dat "no helper, pnfs_forget_unfenced=Y"
 	check "forget-policy-truncate-completes" grep -q "^rc=0" <<< "$out"
 	check "forget-policy-logged" grep -q "forgetting the layouts of client $(vm_addr client1)" <<< "$d"
 	check "forget-policy-layout-gone" eq "$(layouts_of client1 /srv/export/h.dat)" 0
