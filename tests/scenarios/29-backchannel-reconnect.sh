@@ -30,6 +30,13 @@ scenario() {
 	must "client1 write" test -n "$(client_write client1 /mnt/pnfs/f.dat 8)"
 	must "client1 holds a layout" on server "$LAYOUTCTL list /srv/export/f.dat | grep -q '^pnfs-layout .*10.55.1.2'"
 
+	# A delegation client1 may hold on f.dat is recalled first, while its
+	# back channel is up: the truncate's open would otherwise recall it
+	# with the back channel down, and a CB_RECALL given up before it is
+	# prepared is never timed out (6.12: the delegation is not put on the
+	# recall list, so the laundromat never revokes it) - a stock hang of
+	# its own, not the layout recall this scenario is about.
+	must "delegation recalled" on server -t 120 "timeout 90 sh -c ': >> /srv/export/f.dat'"
 	on server "$LBVM trace-start"
 	out=$(on client1 "for x in /sys/kernel/sunrpc/xprt-switches/switch-*/xprt-*/dstaddr; do
 		[ \"\$(cat \$x)\" = $SERVER_ADDR ] && echo $SERVER_ADDR > \$x && echo dropped \$x; done")
@@ -40,6 +47,8 @@ scenario() {
 	t=$(sed -n 's/.*ms=//p' <<< "$out")
 	record truncate_ms "$t"
 	trace=$(on server "$LBVM trace-stop")
+	echo "$trace" > "$LB_SCEN_DIR/trace"
+	record CB_RECALL "$(trace_count nfsd_cb_recall "$trace")"
 	record CB_LAYOUTRECALL "$(trace_count nfsd_layout_recall "$trace")"
 	record recall_failures "$(trace_count nfsd_layout_recall_fail "$trace")"
 	record recall_releases "$(trace_count nfsd_layout_recall_release "$trace")"
