@@ -31,16 +31,6 @@ static const char expire_usage[] =
 "Exit status: 0 expired, 1 failed, 2 usage, 5 not permitted, 6 no such\n"
 "client.\n";
 
-static bool digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 /*
  * An address as nfsd's info file prints it, "ADDR:PORT" or "[ADDR]:PORT",
  * or as the administrator gives it, also without the port: the address
@@ -87,34 +77,6 @@ static int split_addr(const char *v, struct lc_addr *addr, long *port)
 	return lc_parse_addr(buf, addr);
 }
 
-/* The value of "key: " in nfsd's info text, without its quotes. */
-static bool info_get(const char *text, const char *key, char *out, size_t len)
-{
-	size_t kl = strlen(key), n;
-	const char *p = text, *v, *e;
-
-	while (p && *p) {
-		if (!strncmp(p, key, kl) && p[kl] == ':' && p[kl + 1] == ' ') {
-			v = p + kl + 2;
-			e = strchr(v, '\n');
-			n = e ? (size_t)(e - v) : strlen(v);
-			if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
-				v++;
-				n -= 2;
-			}
-			if (n >= len)
-				return false;
-			memcpy(out, v, n);
-			out[n] = '\0';
-			return true;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return false;
-}
-
 int cmd_expire(int argc, char **argv)
 {
 	char dir[PATH_MAX], p[PATH_MAX], id[32] = "", match_addr[128] = "";
@@ -146,7 +108,7 @@ int cmd_expire(int argc, char **argv)
 		fputs(expire_usage, stderr);
 		return LC_EUSAGE;
 	}
-	if (digits(client)) {
+	if (lc_all_digits(client)) {
 		by_id = true;
 		if (strlen(client) > 10 || (client[0] == '0' && client[1])) {
 			lc_err("expire: %s: not an nfsd client id", client);
@@ -193,7 +155,7 @@ int cmd_expire(int argc, char **argv)
 		struct lc_addr got;
 		long got_port;
 
-		if (!digits(de->d_name) || strlen(de->d_name) > 10)
+		if (!lc_all_digits(de->d_name) || strlen(de->d_name) > 10)
 			continue;
 		if (by_id && strcmp(de->d_name, client))
 			continue;
@@ -209,23 +171,23 @@ int cmd_expire(int argc, char **argv)
 			}
 			continue;	/* gone meanwhile */
 		}
-		if (by_clid && (!info_get(info, "clientid", c, sizeof(c)) ||
+		if (by_clid && (!lc_info_value(info, "clientid", c, sizeof(c)) ||
 				strcmp(c, client))) {
 			free(info);
 			continue;
 		}
 		if (!by_id && !by_clid &&
-		    (!info_get(info, "address", a, sizeof(a)) ||
+		    (!lc_info_value(info, "address", a, sizeof(a)) ||
 		     split_addr(a, &got, &got_port) || !lc_addr_equal(&got, &want) ||
 		     (want_port >= 0 && got_port != want_port))) {
 			free(info);
 			continue;
 		}
-		if (!info_get(info, "address", match_addr, sizeof(match_addr)))
+		if (!lc_info_value(info, "address", match_addr, sizeof(match_addr)))
 			snprintf(match_addr, sizeof(match_addr), "?");
-		if (!info_get(info, "name", match_name, sizeof(match_name)))
+		if (!lc_info_value(info, "name", match_name, sizeof(match_name)))
 			match_name[0] = '\0';
-		if (!info_get(info, "clientid", clid, sizeof(clid)))
+		if (!lc_info_value(info, "clientid", clid, sizeof(clid)))
 			clid[0] = '\0';
 		free(info);
 		if (n++)

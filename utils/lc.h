@@ -145,6 +145,9 @@ struct filter {
 };
 struct json_object;
 /* 0, or LC_EFAIL when a client's states file could not be read (said). */
+/* The value of "key: " in nfsd's info text, unquoted (cut to len). */
+bool lc_info_value(const char *text, const char *key, char *out, size_t len);
+bool lc_all_digits(const char *s);
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen);
 
 /* Subcommands. */

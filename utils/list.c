@@ -62,7 +62,7 @@ static void copy_unquoted(const char *v, size_t n, char *out, size_t len)
 }
 
 /* The value of "key: " in a line of nfsd's info file, unquoted. */
-static bool info_value(const char *text, const char *key, char *out, size_t len)
+bool lc_info_value(const char *text, const char *key, char *out, size_t len)
 {
 	const char *p = text;
 	size_t kl = strlen(key);
@@ -709,15 +709,15 @@ static void client_identity(const char *info, struct json_object *c)
 	gid_t gid;
 	bool have_uid;
 
-	info_value(info, "gss mechanism", mech, sizeof(mech));
-	if (info_value(info, "principal", princ, sizeof(princ)))
+	lc_info_value(info, "gss mechanism", mech, sizeof(mech));
+	if (lc_info_value(info, "principal", princ, sizeof(princ)))
 		json_object_object_add(c, "principal", json_object_new_string(princ));
-	have_uid = info_value(info, "uid", v, sizeof(v));
+	have_uid = lc_info_value(info, "uid", v, sizeof(v));
 	if (have_uid) {
 		uid = strtoul(v, NULL, 10);
 		json_object_object_add(c, "uid", json_object_new_uint64(uid));
 	}
-	if (info_value(info, "gid", v, sizeof(v))) {
+	if (lc_info_value(info, "gid", v, sizeof(v))) {
 		gid = strtoul(v, NULL, 10);
 		json_object_object_add(c, "gid", json_object_new_uint64(gid));
 	}
@@ -917,7 +917,7 @@ oom:
 	return -ENOMEM;
 }
 
-static bool all_digits(const char *s)
+bool lc_all_digits(const char *s)
 {
 	if (!*s)
 		return false;
@@ -1071,19 +1071,19 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 		struct json_object *c, *ident;
 		int err;
 
-		if (!all_digits(de->d_name))
+		if (!lc_all_digits(de->d_name))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name);
 		info = lc_read_file(p, 1 << 20);
 		if (!info && errno != ENOENT && !flt->quiet)
 			lc_err("warning: %s: %s: client %s's address, name and id are not known",
 			       p, strerror(errno), de->d_name);
-		info_value(info ? info : "", "clientid", id, sizeof(id));
+		lc_info_value(info ? info : "", "clientid", id, sizeof(id));
 		/* with the client's id, stateids that do not hold it are refused */
 		fl.clid = clid_hex(id, clid) ? clid : NULL;
-		info_value(info ? info : "", "address", addr, sizeof(addr));
-		info_value(info ? info : "", "name", name, sizeof(name));
-		info_value(info ? info : "", "status", status, sizeof(status));
+		lc_info_value(info ? info : "", "address", addr, sizeof(addr));
+		lc_info_value(info ? info : "", "name", name, sizeof(name));
+		lc_info_value(info ? info : "", "status", status, sizeof(status));
 		c = json_object_new_object();
 		ident = json_object_new_object();
 		if (c && ident)
