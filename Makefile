@@ -33,8 +33,9 @@ DEPS_VM := qemu-system-x86 xfsprogs nfs-kernel-server nfs-common ndctl jq \
 # fstests, built on the host from ../shared/third_party/ and run in a VM.
 DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev \
 	libacl1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev attr acl bc perl gawk
-# layoutctl: its libraries, and what its unit tests use (man, jq).
-DEPS_UTILS := pkg-config libjson-c-dev libndctl-dev libnl-genl-3-dev libnfsidmap-dev groff-base man-db
+# layoutctl: its libraries, what its unit tests use (man, jq), and clang with
+# libFuzzer for its fuzz targets.
+DEPS_UTILS := pkg-config libsmartcols-dev clang libclang-rt-14-dev libjson-c-dev libndctl-dev libnl-genl-3-dev libnfsidmap-dev groff-base man-db
 # tests/helpers: the RDMA and io_uring pinning program.
 DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
 # bench/: the measuring tools the VMs run, and the plots.

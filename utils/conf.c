@@ -18,7 +18,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -58,249 +61,377 @@ static int grow(void **arr, int n, size_t size)
 	return 0;
 }
 
-#define CONF_ERR(fmt, ...) do { \
-	fprintf(stderr, "%s: %s:%d: " fmt "\n", lc_prog, path, line, \
-		##__VA_ARGS__); \
-	err = -EINVAL; \
-	goto out; \
-} while (0)
-
 enum section { SEC_NONE, SEC_GLOBAL, SEC_CLIENT, SEC_SB };
 
-int lc_conf_load(const char *path, struct lc_conf *conf, bool must_exist)
+/* Where the parser is: the file, its line, and the section being read. */
+struct cparse {
+	const char *path;
+	int line;
+	struct lc_conf *conf;
+	enum section sec;
+	struct lc_client *cl;
+	struct lc_sb *sb;
+};
+
+static int conf_err(const struct cparse *ps, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int conf_err(const struct cparse *ps, int line, const char *fmt, ...)
 {
-	enum section sec = SEC_NONE;
-	struct lc_client *cl = NULL;
-	struct lc_sb *sb = NULL;
-	char *text = NULL, *cur, *next, real[PATH_MAX];
-	int line = 0, err = 0, i, j, fd;
+	va_list ap;
 
-	memset(conf, 0, sizeof(*conf));
-	conf->path = strdup(path);
-	conf->state_dir = NULL;
-	conf->timeout = LC_TIMEOUT_DEFAULT;
-	/* Safe from others, or not read at all (-EPERM, said). */
-	err = lc_trust_path("configuration", path, LC_TRUST_FILE, real);
-	if (!err) {
+	fprintf(stderr, "%s: %s:%d: ", lc_prog, ps->path, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -EINVAL;
+}
+
+#define PERR(ps, ...) conf_err((ps), (ps)->line, __VA_ARGS__)
+
+/*
+ * The file, if no one but root (or the user we run as) can change it, as
+ * text: a NUL byte is an error at its line, not the silent end of the
+ * file. Returns the text, or NULL with *err set (-EPERM already said).
+ */
+static char *conf_read(struct cparse *ps, int *err)
+{
+	char real[PATH_MAX], *text = NULL, *nul;
+	size_t len = 0;
+	int fd;
+
+	*err = lc_trust_path("configuration", ps->path, LC_TRUST_FILE, real);
+	if (!*err) {
 		fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		text = fd < 0 ? NULL : lc_read_fd(fd, 1 << 20);
-		err = text ? 0 : -errno;
+		text = fd < 0 ? NULL : lc_read_fd_len(fd, 1 << 20, &len);
+		*err = text ? 0 : -errno;
 	}
-	if (err) {
-		if (err == -ENOENT && !must_exist) {
-			err = 0;
-			goto defaults;
-		}
-		if (err != -EPERM)
-			fprintf(stderr, "%s: %s: %s\n", lc_prog, path, strerror(-err));
-		lc_conf_free(conf);
-		return err;
-	}
-	for (cur = text; cur; cur = next) {
-		char *key, *val, *eq;
+	if (*err)
+		return NULL;
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		const char *c;
+		int line = 1;
 
-		next = strchr(cur, '\n');
-		if (next)
-			*next++ = '\0';
-		line++;
+		for (c = text; c < nul; c++)
+			line += *c == '\n';
+		*err = conf_err(ps, line, "a NUL byte: not a text file");
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static int conf_section(struct cparse *ps, char *cur)
+{
+	struct lc_conf *conf = ps->conf;
+	char *end = strchr(cur, ']'), *name = NULL, *q;
+
+	if (!end || end[1])
+		return PERR(ps, "bad section header");
+	*end = '\0';
+	cur = trim(cur + 1);
+	q = strchr(cur, '"');
+	if (q) {
+		char *q2 = strrchr(q + 1, '"');
+
+		if (!q2 || q2[1])
+			return PERR(ps, "bad section name quoting");
+		*q2 = '\0';
+		name = q + 1;
+		*q = '\0';
 		cur = trim(cur);
-		if (!*cur || *cur == '#' || *cur == ';')
-			continue;
-		if (*cur == '[') {
-			char *end = strchr(cur, ']'), *name = NULL, *q;
-
-			if (!end || end[1])
-				CONF_ERR("bad section header");
-			*end = '\0';
-			cur = trim(cur + 1);
-			q = strchr(cur, '"');
-			if (q) {
-				char *q2 = strrchr(q + 1, '"');
-
-				if (!q2 || q2[1])
-					CONF_ERR("bad section name quoting");
-				*q2 = '\0';
-				name = q + 1;
-				*q = '\0';
-				cur = trim(cur);
-			}
-			if (!strcmp(cur, "global") && !name) {
-				sec = SEC_GLOBAL;
-			} else if (!strcmp(cur, "client") && name) {
-				if (!lc_valid_name(name, 64))
-					CONF_ERR("bad client name \"%s\" (letters, digits, . _ -)", name);
-				if (lc_conf_client_by_name(conf, name))
-					CONF_ERR("client \"%s\" defined twice", name);
-				if (grow((void **)&conf->clients, conf->nclients, sizeof(*cl)))
-					CONF_ERR("out of memory");
-				cl = &conf->clients[conf->nclients++];
-				cl->name = strdup(name);
-				sec = SEC_CLIENT;
-			} else if (!strcmp(cur, "sb") && name) {
-				if (!lc_valid_sbid(name))
-					CONF_ERR("bad SB-ID \"%s\" (a block device name such as pmem0)", name);
-				if (lc_conf_sb(conf, name))
-					CONF_ERR("sb \"%s\" defined twice", name);
-				if (grow((void **)&conf->sbs, conf->nsbs, sizeof(*sb)))
-					CONF_ERR("out of memory");
-				sb = &conf->sbs[conf->nsbs++];
-				sb->id = strdup(name);
-				sb->timeout = 0;
-				sec = SEC_SB;
-			} else {
-				CONF_ERR("unknown section [%s%s%s%s]", cur,
-					 name ? " \"" : "", name ? name : "",
-					 name ? "\"" : "");
-			}
-			continue;
-		}
-		eq = strchr(cur, '=');
-		if (!eq)
-			CONF_ERR("expected KEY = VALUE");
-		*eq = '\0';
-		key = trim(cur);
-		val = trim(eq + 1);
-		if (val[0] == '"' && strlen(val) >= 2 && val[strlen(val) - 1] == '"') {
-			val[strlen(val) - 1] = '\0';
-			val++;
-		}
-		if (!*val)
-			CONF_ERR("%s has no value", key);
-		switch (sec) {
-		case SEC_NONE:
-			CONF_ERR("%s outside of any section", key);
-		case SEC_GLOBAL:
-			if (!strcmp(key, "state-dir")) {
-				if (val[0] != '/' || strstr(val, ".."))
-					CONF_ERR("state-dir must be an absolute path");
-				free(conf->state_dir);
-				conf->state_dir = strdup(val);
-			} else if (!strcmp(key, "timeout")) {
-				if (lc_parse_u32(val, 1, LC_CONF_MAX_TIMEOUT, &conf->timeout))
-					CONF_ERR("timeout must be 1..%d seconds", LC_CONF_MAX_TIMEOUT);
-			} else {
-				CONF_ERR("unknown key %s in [global]", key);
-			}
-			break;
-		case SEC_CLIENT:
-			if (!strcmp(key, "address")) {
-				struct lc_addr a;
-
-				if (lc_parse_addr(val, &a))
-					CONF_ERR("bad address \"%s\" (IPv4 or IPv6, no port or name)", val);
-				for (i = 0; i < conf->nclients; i++)
-					for (j = 0; j < conf->clients[i].naddrs; j++)
-						if (lc_addr_equal(&conf->clients[i].addrs[j], &a))
-							CONF_ERR("address %s already belongs to client \"%s\"",
-								 a.text, conf->clients[i].name);
-				if (grow((void **)&cl->addrs, cl->naddrs, sizeof(a)))
-					CONF_ERR("out of memory");
-				cl->addrs[cl->naddrs++] = a;
-			} else if (!strcmp(key, "nvme-host")) {
-				if (!lc_valid_nqn(val))
-					CONF_ERR("bad NVMe host NQN \"%s\"", val);
-				free(cl->nvme_host);
-				cl->nvme_host = strdup(val);
-			} else if (!strcmp(key, "iscsi-initiator")) {
-				if (!lc_valid_iqn(val))
-					CONF_ERR("bad iSCSI initiator name \"%s\"", val);
-				free(cl->iscsi_initiator);
-				cl->iscsi_initiator = strdup(val);
-			} else if (!strcmp(key, "nvmet-subsystem")) {
-				char *sp = val + strcspn(val, " \t"), *nqn;
-
-				if (!*sp)
-					CONF_ERR("nvmet-subsystem = SB-ID NQN");
-				*sp = '\0';
-				nqn = trim(sp + 1);
-				if (!lc_valid_sbid(val))
-					CONF_ERR("bad SB-ID \"%s\"", val);
-				if (!lc_valid_nqn(nqn))
-					CONF_ERR("bad subsystem NQN \"%s\"", nqn);
-				for (i = 0; i < cl->nsubsys; i++)
-					if (!strcmp(cl->subsys[i].sbid, val))
-						CONF_ERR("client \"%s\" has two subsystems for %s",
-							 cl->name, val);
-				if (grow((void **)&cl->subsys, cl->nsubsys, sizeof(*cl->subsys)))
-					CONF_ERR("out of memory");
-				cl->subsys[cl->nsubsys].sbid = strdup(val);
-				cl->subsys[cl->nsubsys++].nqn = strdup(nqn);
-			} else {
-				CONF_ERR("unknown key %s in [client \"%s\"]", key, cl->name);
-			}
-			break;
-		case SEC_SB:
-			if (!strcmp(key, "backend")) {
-				if (!strcmp(val, "nvmet"))
-					sb->backend = LC_BACKEND_NVMET;
-				else if (!strcmp(val, "iscsi"))
-					sb->backend = LC_BACKEND_ISCSI;
-				else if (!strcmp(val, "command"))
-					sb->backend = LC_BACKEND_COMMAND;
-				else
-					CONF_ERR("backend must be nvmet, iscsi or command");
-			} else if (!strcmp(key, "iscsi-target")) {
-				if (!lc_valid_iqn(val))
-					CONF_ERR("bad iSCSI target name \"%s\"", val);
-				free(sb->iscsi_target);
-				sb->iscsi_target = strdup(val);
-			} else if (!strcmp(key, "iscsi-tpg")) {
-				if (lc_parse_u32(val, 1, 65535, &sb->iscsi_tpg))
-					CONF_ERR("iscsi-tpg must be 1..65535");
-			} else if (!strcmp(key, "command")) {
-				if (val[0] != '/' || strstr(val, "..") ||
-				    strpbrk(val, " \t;|&$`<>'\"\\*?"))
-					CONF_ERR("command must be an absolute path, without arguments or shell syntax");
-				free(sb->command);
-				sb->command = strdup(val);
-			} else if (!strcmp(key, "timeout")) {
-				if (lc_parse_u32(val, 1, LC_CONF_MAX_TIMEOUT, &sb->timeout))
-					CONF_ERR("timeout must be 1..%d seconds", LC_CONF_MAX_TIMEOUT);
-			} else {
-				CONF_ERR("unknown key %s in [sb \"%s\"]", key, sb->id);
-			}
-			break;
-		}
 	}
+	if (!strcmp(cur, "global") && !name) {
+		ps->sec = SEC_GLOBAL;
+	} else if (!strcmp(cur, "client") && name) {
+		if (!lc_valid_name(name, 64))
+			return PERR(ps, "bad client name \"%s\" (letters, digits, . _ -)", name);
+		if (lc_conf_client_by_name(conf, name))
+			return PERR(ps, "client \"%s\" defined twice", name);
+		if (grow((void **)&conf->clients, conf->nclients, sizeof(*ps->cl)))
+			return PERR(ps, "out of memory");
+		ps->cl = &conf->clients[conf->nclients++];
+		ps->cl->line = ps->line;
+		ps->cl->name = strdup(name);
+		ps->sec = SEC_CLIENT;
+	} else if (!strcmp(cur, "sb") && name) {
+		if (!lc_valid_sbid(name))
+			return PERR(ps, "bad SB-ID \"%s\" (a block device name such as pmem0)", name);
+		if (lc_conf_sb(conf, name))
+			return PERR(ps, "sb \"%s\" defined twice", name);
+		if (grow((void **)&conf->sbs, conf->nsbs, sizeof(*ps->sb)))
+			return PERR(ps, "out of memory");
+		ps->sb = &conf->sbs[conf->nsbs++];
+		ps->sb->line = ps->line;
+		ps->sb->id = strdup(name);
+		ps->sb->timeout = 0;
+		ps->sec = SEC_SB;
+	} else {
+		return PERR(ps, "unknown section [%s%s%s%s]", cur, name ? " \"" : "",
+			    name ? name : "", name ? "\"" : "");
+	}
+	return 0;
+}
 
-	/* Whole-file checks. */
+static int conf_global(struct cparse *ps, const char *key, const char *val)
+{
+	struct lc_conf *conf = ps->conf;
+
+	if (!strcmp(key, "state-dir")) {
+		if (val[0] != '/' || strstr(val, ".."))
+			return PERR(ps, "state-dir must be an absolute path");
+		free(conf->state_dir);
+		conf->state_dir = strdup(val);
+	} else if (!strcmp(key, "timeout")) {
+		if (lc_parse_u32(val, 1, LC_CONF_MAX_TIMEOUT, &conf->timeout))
+			return PERR(ps, "timeout must be 1..%d seconds", LC_CONF_MAX_TIMEOUT);
+	} else {
+		return PERR(ps, "unknown key %s in [global]", key);
+	}
+	return 0;
+}
+
+static int conf_address(struct cparse *ps, const char *val)
+{
+	struct lc_conf *conf = ps->conf;
+	struct lc_client *cl = ps->cl;
+	struct lc_addr a;
+	int i, j;
+
+	if (lc_parse_addr(val, &a))
+		return PERR(ps, "bad address \"%s\" (IPv4 or IPv6, no port or name)", val);
+	for (i = 0; i < conf->nclients; i++)
+		for (j = 0; j < conf->clients[i].naddrs; j++)
+			if (lc_addr_equal(&conf->clients[i].addrs[j], &a))
+				return PERR(ps, "address %s already belongs to client \"%s\"",
+					    a.text, conf->clients[i].name);
+	if (grow((void **)&cl->addrs, cl->naddrs, sizeof(a)))
+		return PERR(ps, "out of memory");
+	cl->addrs[cl->naddrs++] = a;
+	return 0;
+}
+
+static int conf_subsystem(struct cparse *ps, char *val)
+{
+	struct lc_client *cl = ps->cl;
+	char *sp = val + strcspn(val, " \t"), *nqn;
+	int i;
+
+	if (!*sp)
+		return PERR(ps, "nvmet-subsystem = SB-ID NQN");
+	*sp = '\0';
+	nqn = trim(sp + 1);
+	if (!lc_valid_sbid(val))
+		return PERR(ps, "bad SB-ID \"%s\"", val);
+	if (!lc_valid_nqn(nqn))
+		return PERR(ps, "bad subsystem NQN \"%s\"", nqn);
+	for (i = 0; i < cl->nsubsys; i++)
+		if (!strcmp(cl->subsys[i].sbid, val))
+			return PERR(ps, "client \"%s\" has two subsystems for %s", cl->name, val);
+	if (grow((void **)&cl->subsys, cl->nsubsys, sizeof(*cl->subsys)))
+		return PERR(ps, "out of memory");
+	cl->subsys[cl->nsubsys].line = ps->line;
+	cl->subsys[cl->nsubsys].sbid = strdup(val);
+	cl->subsys[cl->nsubsys++].nqn = strdup(nqn);
+	return 0;
+}
+
+static int conf_client(struct cparse *ps, const char *key, char *val)
+{
+	struct lc_client *cl = ps->cl;
+
+	if (!strcmp(key, "address"))
+		return conf_address(ps, val);
+	if (!strcmp(key, "nvmet-subsystem"))
+		return conf_subsystem(ps, val);
+	if (!strcmp(key, "nvme-host")) {
+		if (!lc_valid_nqn(val))
+			return PERR(ps, "bad NVMe host NQN \"%s\"", val);
+		free(cl->nvme_host);
+		cl->nvme_host = strdup(val);
+	} else if (!strcmp(key, "iscsi-initiator")) {
+		if (!lc_valid_iqn(val))
+			return PERR(ps, "bad iSCSI initiator name \"%s\"", val);
+		free(cl->iscsi_initiator);
+		cl->iscsi_initiator = strdup(val);
+	} else {
+		return PERR(ps, "unknown key %s in [client \"%s\"]", key, cl->name);
+	}
+	return 0;
+}
+
+static int conf_sb(struct cparse *ps, const char *key, const char *val)
+{
+	struct lc_sb *sb = ps->sb;
+
+	if (!strcmp(key, "backend")) {
+		if (!strcmp(val, "nvmet"))
+			sb->backend = LC_BACKEND_NVMET;
+		else if (!strcmp(val, "iscsi"))
+			sb->backend = LC_BACKEND_ISCSI;
+		else if (!strcmp(val, "command"))
+			sb->backend = LC_BACKEND_COMMAND;
+		else
+			return PERR(ps, "backend must be nvmet, iscsi or command");
+	} else if (!strcmp(key, "iscsi-target")) {
+		if (!lc_valid_iqn(val))
+			return PERR(ps, "bad iSCSI target name \"%s\"", val);
+		free(sb->iscsi_target);
+		sb->iscsi_target = strdup(val);
+	} else if (!strcmp(key, "iscsi-tpg")) {
+		if (lc_parse_u32(val, 1, 65535, &sb->iscsi_tpg))
+			return PERR(ps, "iscsi-tpg must be 1..65535");
+	} else if (!strcmp(key, "command")) {
+		if (val[0] != '/' || strstr(val, "..") || strpbrk(val, " \t;|&$`<>'\"\\*?"))
+			return PERR(ps, "command must be an absolute path, without arguments or shell syntax");
+		free(sb->command);
+		sb->command = strdup(val);
+	} else if (!strcmp(key, "timeout")) {
+		if (lc_parse_u32(val, 1, LC_CONF_MAX_TIMEOUT, &sb->timeout))
+			return PERR(ps, "timeout must be 1..%d seconds", LC_CONF_MAX_TIMEOUT);
+	} else {
+		return PERR(ps, "unknown key %s in [sb \"%s\"]", key, sb->id);
+	}
+	return 0;
+}
+
+static int conf_line(struct cparse *ps, char *cur)
+{
+	char *key, *val, *eq;
+	size_t n;
+
+	cur = trim(cur);
+	if (!*cur || *cur == '#' || *cur == ';')
+		return 0;
+	if (*cur == '[')
+		return conf_section(ps, cur);
+	eq = strchr(cur, '=');
+	if (!eq)
+		return PERR(ps, "expected KEY = VALUE");
+	*eq = '\0';
+	key = trim(cur);
+	val = trim(eq + 1);
+	n = strlen(val);
+	if (val[0] == '"' && n >= 2 && val[n - 1] == '"') {
+		val[n - 1] = '\0';
+		val++;
+	}
+	if (!*val)
+		return PERR(ps, "%s has no value", key);
+	switch (ps->sec) {
+	case SEC_NONE: return PERR(ps, "%s outside of any section", key);
+	case SEC_GLOBAL: return conf_global(ps, key, val);
+	case SEC_CLIENT: return conf_client(ps, key, val);
+	case SEC_SB: return conf_sb(ps, key, val);
+	}
+	return 0;
+}
+
+/*
+ * What holds only for the whole file, each error at the line that
+ * defines what is wrong: every sb has a complete backend, every client
+ * an address, and a client's nvmet subsystems name nvmet sbs defined
+ * here and come with the client's host NQN.
+ */
+static int conf_check(struct cparse *ps)
+{
+	struct lc_conf *conf = ps->conf;
+	struct lc_sb *sb;
+	int i, j;
+
 	for (i = 0; i < conf->nsbs; i++) {
 		sb = &conf->sbs[i];
-		line = 0;
 		switch (sb->backend) {
 		case LC_BACKEND_NONE:
-			CONF_ERR("sb \"%s\" has no backend", sb->id);
+			return conf_err(ps, sb->line, "sb \"%s\" has no backend", sb->id);
 		case LC_BACKEND_NVMET:
 			break;
 		case LC_BACKEND_ISCSI:
 			if (!sb->iscsi_target || !sb->iscsi_tpg)
-				CONF_ERR("sb \"%s\": backend iscsi needs iscsi-target and iscsi-tpg", sb->id);
+				return conf_err(ps, sb->line,
+						"sb \"%s\": backend iscsi needs iscsi-target and iscsi-tpg",
+						sb->id);
 			break;
 		case LC_BACKEND_COMMAND:
 			if (!sb->command)
-				CONF_ERR("sb \"%s\": backend command needs command", sb->id);
+				return conf_err(ps, sb->line,
+						"sb \"%s\": backend command needs command", sb->id);
 			break;
 		}
 		if (!sb->timeout)
 			sb->timeout = conf->timeout;
 	}
 	for (i = 0; i < conf->nclients; i++) {
-		line = 0;
-		if (!conf->clients[i].naddrs)
-			CONF_ERR("client \"%s\" has no address", conf->clients[i].name);
+		struct lc_client *c = &conf->clients[i];
+
+		if (!c->naddrs)
+			return conf_err(ps, c->line, "client \"%s\" has no address", c->name);
+		if (c->nsubsys && !c->nvme_host)
+			return conf_err(ps, c->line,
+					"client \"%s\" has nvmet-subsystem but no nvme-host", c->name);
+		for (j = 0; j < c->nsubsys; j++) {
+			sb = lc_conf_sb(conf, c->subsys[j].sbid);
+			if (!sb)
+				return conf_err(ps, c->subsys[j].line,
+						"nvmet-subsystem of client \"%s\": no [sb \"%s\"] in this file",
+						c->name, c->subsys[j].sbid);
+			if (sb->backend != LC_BACKEND_NVMET)
+				return conf_err(ps, c->subsys[j].line,
+						"nvmet-subsystem of client \"%s\": sb \"%s\" has backend %s, not nvmet",
+						c->name, sb->id, lc_backend_name(sb->backend));
+		}
+	}
+	return 0;
+}
+
+int lc_conf_load(const char *path, struct lc_conf *conf, bool must_exist)
+{
+	struct cparse ps = { .path = path, .conf = conf };
+	char *text, *cur, *next;
+	int err;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->path = strdup(path);
+	conf->timeout = LC_TIMEOUT_DEFAULT;
+	text = conf_read(&ps, &err);
+	if (!text) {
+		if (err == -ENOENT && !must_exist)
+			goto defaults;
+		if (err != -EPERM && err != -EINVAL)
+			fprintf(stderr, "%s: %s: %s\n", lc_prog, path, strerror(-err));
+		lc_conf_free(conf);
+		return err;
+	}
+	for (cur = text; cur && !err; cur = next) {
+		next = strchr(cur, '\n');
+		if (next)
+			*next++ = '\0';
+		ps.line++;
+		err = conf_line(&ps, cur);
+	}
+	free(text);
+	if (!err)
+		err = conf_check(&ps);
+	if (err) {
+		lc_conf_free(conf);
+		return err;
 	}
 defaults:
 	if (!conf->state_dir) {
 		char p[4096];
 
-		lc_path(p, sizeof(p), "%s", LC_STATE_DEFAULT);
+		if (lc_path(p, sizeof(p), "%s", LC_STATE_DEFAULT)) {
+			lc_conf_free(conf);
+			return -ENAMETOOLONG;
+		}
 		conf->state_dir = strdup(p);
 	}
-out:
-	free(text);
-	if (err)
+	if (!conf->path || !conf->state_dir) {
 		lc_conf_free(conf);
-	return err;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* The exit code for a configuration lc_conf_load() failed on. */
@@ -382,31 +513,72 @@ const char *lc_conf_default(void)
 	return p;
 }
 
-int cmd_check_config(int argc, char **argv)
+/*
+ * What a fence would find wrong that the file alone does not show: a
+ * command that is missing, not executable or not safe to run, a state
+ * directory others could change, a client that could not be cut off an
+ * sb for want of its name there. Each is said; returns how many.
+ */
+static int check_fenceable(const struct lc_conf *conf)
 {
-	const char *path = lc_conf_default();
-	struct lc_conf conf;
+	char real[PATH_MAX];
+	int i, j, bad = 0, err;
+
+	for (i = 0; i < conf->nsbs; i++) {
+		const struct lc_sb *sb = &conf->sbs[i];
+
+		if (sb->backend != LC_BACKEND_COMMAND)
+			continue;
+		err = lc_trust_path("command", sb->command, LC_TRUST_EXEC, real);
+		if (err && err != -EPERM)
+			lc_err("%s:%d: sb \"%s\": command %s: %s", conf->path, sb->line, sb->id,
+			       sb->command, strerror(-err));
+		bad += !!err;
+	}
+	err = lc_trust_path("state directory", conf->state_dir, LC_TRUST_DIR, real);
+	if (err && err != -ENOENT) {
+		if (err != -EPERM)
+			lc_err("state-dir %s: %s", conf->state_dir, strerror(-err));
+		bad++;
+	}
+	for (i = 0; i < conf->nclients; i++) {
+		const struct lc_client *c = &conf->clients[i];
+
+		for (j = 0; j < conf->nsbs; j++) {
+			const struct lc_sb *sb = &conf->sbs[j];
+			const char *why = NULL;
+			int k;
+
+			if (sb->backend == LC_BACKEND_NVMET) {
+				for (k = 0; k < c->nsubsys; k++)
+					if (!strcmp(c->subsys[k].sbid, sb->id))
+						break;
+				if (k == c->nsubsys)
+					why = "no nvmet-subsystem for it";
+				else if (!c->nvme_host)
+					why = "no nvme-host";
+			} else if (sb->backend == LC_BACKEND_ISCSI && !c->iscsi_initiator) {
+				why = "no iscsi-initiator";
+			}
+			if (why) {
+				lc_err("%s:%d: client \"%s\" cannot be fenced off sb \"%s\": %s",
+				       conf->path, c->line, c->name, sb->id, why);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+static void print_conf(const struct lc_conf *conf)
+{
 	int i, j;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		puts("usage: layoutctl check-config [--config FILE]\n"
-		     "Parse the fencing configuration and print what it maps.");
-		return LC_OK;
-	}
-	if (argc == 3 && !strcmp(argv[1], "--config"))
-		path = argv[2];
-	else if (argc != 1) {
-		fputs("usage: layoutctl check-config [--config FILE]\n", stderr);
-		return LC_EUSAGE;
-	}
-	i = lc_conf_load(path, &conf, true);
-	if (i)
-		return lc_conf_exit(i);
-	printf("%s: %d client%s, %d sb%s, state in %s, timeout %u s\n", path,
-	       conf.nclients, conf.nclients == 1 ? "" : "s", conf.nsbs,
-	       conf.nsbs == 1 ? "" : "s", conf.state_dir, conf.timeout);
-	for (i = 0; i < conf.nclients; i++) {
-		struct lc_client *c = &conf.clients[i];
+	printf("%s: %d client%s, %d sb%s, state in %s, timeout %u s\n", conf->path,
+	       conf->nclients, conf->nclients == 1 ? "" : "s", conf->nsbs,
+	       conf->nsbs == 1 ? "" : "s", conf->state_dir, conf->timeout);
+	for (i = 0; i < conf->nclients; i++) {
+		const struct lc_client *c = &conf->clients[i];
 
 		printf("client %s:", c->name);
 		for (j = 0; j < c->naddrs; j++)
@@ -419,8 +591,8 @@ int cmd_check_config(int argc, char **argv)
 			printf(" %s=%s", c->subsys[j].sbid, c->subsys[j].nqn);
 		putchar('\n');
 	}
-	for (i = 0; i < conf.nsbs; i++) {
-		struct lc_sb *s = &conf.sbs[i];
+	for (i = 0; i < conf->nsbs; i++) {
+		const struct lc_sb *s = &conf->sbs[i];
 
 		printf("sb %s: backend %s, timeout %u s", s->id, lc_backend_name(s->backend),
 		       s->timeout);
@@ -430,6 +602,43 @@ int cmd_check_config(int argc, char **argv)
 			printf(", %s", s->command);
 		putchar('\n');
 	}
+}
+
+static const char check_usage[] =
+"usage: layoutctl check-config [--config FILE]\n"
+"Parse the fencing configuration, check what a fence would need (commands,\n"
+"the state directory, every client's name on every sb) and print what it\n"
+"maps. Exit 0 if all is usable, 3 if not (each problem said), 5 if the\n"
+"file itself is not safe to read.\n";
+
+int cmd_check_config(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = lc_conf_default();
+	struct lc_conf conf;
+	int c, err;
+
+	while ((c = lc_getopt(argc, argv, "c:h", opts)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': fputs(check_usage, stdout); return LC_OK;
+		default: return LC_EUSAGE;
+		}
+	}
+	if (optind != argc)
+		return lc_usage_error("unexpected argument \"%s\"", argv[optind]);
+	err = lc_conf_load(path, &conf, true);
+	if (err)
+		return lc_conf_exit(err);
+	err = check_fenceable(&conf);
+	print_conf(&conf);
 	lc_conf_free(&conf);
-	return LC_OK;
+	if (err)
+		lc_err("%s: %d problem%s that would make a fence fail", path, err,
+		       err == 1 ? "" : "s");
+	return err ? LC_ECONF : LC_OK;
 }

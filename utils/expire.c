@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,11 @@ static int split_addr(const char *v, struct lc_addr *addr, long *port)
 
 int cmd_expire(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "yes", no_argument, NULL, 'y' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	char dir[PATH_MAX], p[PATH_MAX], id[32] = "", match_addr[128] = "";
 	char match_name[256] = "", clid[32] = "";
 	const char *client = NULL;
@@ -90,64 +96,57 @@ int cmd_expire(int argc, char **argv)
 	char *info;
 	DIR *d;
 
-	/* --yes is spelt out: no abbreviation confirms this */
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--yes")) {
-			yes = true;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(expire_usage, stdout);
-			return LC_OK;
-		} else if (argv[i][0] == '-' || client) {
-			fputs(expire_usage, stderr);
-			return LC_EUSAGE;
-		} else {
-			client = argv[i];
+	/* lc_getopt() takes no abbreviation: --ye does not confirm this */
+	while ((i = lc_getopt(argc, argv, "h", opts)) != -1) {
+		switch (i) {
+		case 'y': yes = true; break;
+		case 'h': fputs(expire_usage, stdout); return LC_OK;
+		default: return LC_EUSAGE;
 		}
 	}
-	if (!client) {
-		fputs(expire_usage, stderr);
-		return LC_EUSAGE;
-	}
+	if (argc - optind != 1)
+		return lc_usage_error(argc == optind ? "no CLIENT given" : "one CLIENT only");
+	client = argv[optind];
 	if (lc_all_digits(client)) {
 		by_id = true;
 		if (strlen(client) > 10 || (client[0] == '0' && client[1])) {
-			lc_err("expire: %s: not an nfsd client id", client);
+			lc_err("%s: not an nfsd client id", client);
 			return LC_EUSAGE;
 		}
 	} else if (!strncmp(client, "0x", 2) && strlen(client) <= 18 && client[2] &&
 		   strspn(client + 2, "0123456789abcdef") == strlen(client + 2)) {
 		by_clid = true;
 	} else if (split_addr(client, &want, &want_port)) {
-		lc_err("expire: %s: neither an nfsd client id, a clientid nor an address",
+		lc_err("%s: neither an nfsd client id, a clientid nor an address",
 		       client);
 		return LC_EUSAGE;
 	}
 	if (!yes) {
-		lc_err("expire: this drops the client's layouts without fencing it; "
+		lc_err("this drops the client's layouts without fencing it; "
 		       "say --yes once you know it is down or cut off from the storage");
 		return LC_EUSAGE;
 	}
 #ifndef LC_TEST_ENV
 	/* what is written is nfsd's, never a file a variable points at */
 	if (*lc_root()) {
-		lc_err("expire: refusing to run with LAYOUTCTL_ROOT set");
+		lc_err("refusing to run with LAYOUTCTL_ROOT set");
 		return LC_EPERM;
 	}
 #endif
 
 	if (lc_path(dir, sizeof(dir), "/proc/fs/nfsd/clients")) {
-		lc_err("expire: LAYOUTCTL_ROOT is too long");
+		lc_err("LAYOUTCTL_ROOT is too long");
 		return LC_EFAIL;
 	}
 	d = opendir(dir);
 	if (!d) {
 		err = errno;
 		if (err == ENOENT) {
-			lc_err("expire: %s: the nfsd filesystem is not mounted, or nfsd is not running",
+			lc_err("%s: the nfsd filesystem is not mounted, or nfsd is not running",
 			       dir);
 			return LC_ENOENT;
 		}
-		lc_err("expire: %s: %s", dir, strerror(err));
+		lc_err("%s: %s", dir, strerror(err));
 		return err == EACCES || err == EPERM ? LC_EPERM : LC_EFAIL;
 	}
 	while ((de = readdir(d))) {
@@ -166,7 +165,7 @@ int cmd_expire(int argc, char **argv)
 			if (by_id && errno != ENOENT) {
 				err = errno;
 				closedir(d);
-				lc_err("expire: %s: %s", p, strerror(err));
+				lc_err("%s: %s", p, strerror(err));
 				return err == EACCES || err == EPERM ? LC_EPERM : LC_EFAIL;
 			}
 			continue;	/* gone meanwhile */
@@ -191,32 +190,32 @@ int cmd_expire(int argc, char **argv)
 			clid[0] = '\0';
 		free(info);
 		if (n++)
-			lc_err("expire: nfsd clients %s and %s both have address %s",
+			lc_err("nfsd clients %s and %s both have address %s",
 			       id, de->d_name, client);
 		snprintf(id, sizeof(id), "%s", de->d_name);
 	}
 	closedir(d);
 	if (n == 0) {
-		lc_err("expire: no nfsd client %s", client);
+		lc_err("no nfsd client %s", client);
 		return LC_ENOENT;
 	}
 	if (n > 1) {
-		lc_err("expire: give the nfsd id (or clientid, or ADDR:PORT) of the client to expire");
+		lc_err("give the nfsd id (or clientid, or ADDR:PORT) of the client to expire");
 		return LC_EUSAGE;
 	}
 
 	if ((size_t)snprintf(p, sizeof(p), "%s/%s/ctl", dir, id) >= sizeof(p)) {
-		lc_err("expire: LAYOUTCTL_ROOT is too long");
+		lc_err("LAYOUTCTL_ROOT is too long");
 		return LC_EFAIL;
 	}
 	/* nfsd takes exactly "expire\n", and answers once the client is gone */
 	err = lc_write_file(p, "expire\n");
 	if (err == -ENOENT || err == -ENXIO) {
-		lc_err("expire: nfsd client %s went away meanwhile", id);
+		lc_err("nfsd client %s went away meanwhile", id);
 		return LC_ENOENT;
 	}
 	if (err) {
-		lc_err("expire: %s: %s", p, strerror(-err));
+		lc_err("%s: %s", p, strerror(-err));
 		return err == -EACCES || err == -EPERM ? LC_EPERM : LC_EFAIL;
 	}
 	/* the kernel escapes names: nothing in it is a control character */

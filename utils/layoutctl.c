@@ -30,7 +30,7 @@ static const char usage[] =
 "  fenced  [--json] [--reapply]          the fences in force\n"
 "  check-config [--config FILE]          parse the configuration and report\n"
 "  expire  CLIENT --yes                  nfsd drops a client known to be gone\n"
-"  version\n"
+"  version                               also -V, --version\n"
 "\n"
 "\"layoutctl COMMAND --help\" describes each command. Invoked as\n"
 "nfsd-recall-failed, layoutctl is nfsd's fencing helper (layoutctl fence).\n"
@@ -70,7 +70,7 @@ static void std_fds(void)
 
 int main(int argc, char **argv)
 {
-	char *me = basename(argv[0]);
+	char *me = basename(argv[0]), prog[32];
 	size_t i;
 
 	std_fds();
@@ -102,23 +102,25 @@ int main(int argc, char **argv)
 #endif
 		return lc_fence_main(lc_conf_default(), argv[1], argv[2], true);
 	}
-	if (argc < 2) {
-		fputs(usage, stderr);
-		return LC_EUSAGE;
-	}
+	if (argc < 2)
+		return lc_usage_error("no command given");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		fputs(usage, stdout);
 		return LC_OK;
 	}
-	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version") ||
+	    !strcmp(argv[1], "-V")) {
 		printf("layoutctl %s\n", LC_VERSION);
 		return LC_OK;
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "layoutctl: unknown command \"%s\"\n\n", argv[1]);
-	fputs(usage, stderr);
-	return LC_EUSAGE;
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		/* messages say which command: "layoutctl list: ..." */
+		snprintf(prog, sizeof(prog), "layoutctl %s", cmds[i].name);
+		lc_prog = prog;
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	return lc_usage_error("unknown command \"%s\"", argv[1]);
 }

@@ -43,6 +43,10 @@ void lc_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lc_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lc_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *lc_root(void);
+struct option;
+int lc_getopt(int argc, char **argv, const char *opts, const struct option *longopts);
+int lc_try_help(void);
+int lc_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lc_path(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int lc_parse_range(const char *s, uint64_t *off, uint64_t *len);
@@ -63,6 +67,7 @@ bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b);
 
 char *lc_read_file(const char *path, size_t max);
 char *lc_read_fd(int fd, size_t max);
+char *lc_read_fd_len(int fd, size_t max, size_t *len);
 /* lc_trust_path() flags: what path must be, besides safe from others. */
 #define LC_TRUST_FILE	0	/* a regular file */
 #define LC_TRUST_DIR	1	/* a directory */
@@ -93,10 +98,12 @@ enum lc_backend { LC_BACKEND_NONE, LC_BACKEND_NVMET, LC_BACKEND_ISCSI,
 struct lc_subsys {		/* nvmet-subsystem = SB-ID NQN */
 	char *sbid;
 	char *nqn;
+	int line;		/* where it is set */
 };
 
 struct lc_client {
 	char *name;
+	int line;		/* of its [client] header */
 	struct lc_addr *addrs;
 	int naddrs;
 	char *nvme_host;	/* host NQN */
@@ -107,6 +114,7 @@ struct lc_client {
 
 struct lc_sb {
 	char *id;
+	int line;		/* of its [sb] header */
 	enum lc_backend backend;
 	char *iscsi_target;
 	unsigned int iscsi_tpg;
@@ -151,6 +159,27 @@ bool lc_all_digits(const char *s);
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen);
 
 /* Subcommands. */
+/* Tables (table.c, libsmartcols). */
+#define LC_TABLE_MAX_COLS 16
+struct lc_col {
+	const char *name;	/* header, and its name for --output */
+	const char *help;
+	double whint;		/* width hint, as libsmartcols takes it */
+	int flags;		/* SCOLS_FL_* */
+	bool dflt;		/* shown without --output */
+};
+struct lc_table_opts {
+	const char *output;	/* --output COL,COL...; NULL: the default ones */
+	bool raw, noheadings;
+};
+struct lc_table;
+struct lc_table *lc_table_new(const struct lc_col *cols, size_t ncols,
+			      const struct lc_table_opts *o);
+int lc_table_row(struct lc_table *t, const char *const *vals);
+int lc_table_print(struct lc_table *t);
+bool lc_table_empty(const struct lc_table *t);
+void lc_table_free(struct lc_table *t);
+
 int cmd_list(int argc, char **argv);
 int cmd_recall(int argc, char **argv);
 int cmd_lease(int argc, char **argv);

@@ -16,6 +16,9 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
@@ -45,14 +48,45 @@ struct lc_layout_lease {
 	uint32_t flags;
 };
 
-#define LC_BROKEN	7	/* the lease was broken and the command stopped */
+/*
+ * lease's own exit statuses, as timeout(1) and env(1) have them, apart
+ * from any CMD may exit with: otherwise lease exits with CMD's status.
+ */
+#define LEASE_BROKEN	124	/* the lease was broken; CMD was told to stop */
+#define LEASE_FAILED	125	/* no lease: usage, the file, the kernel */
+#define LEASE_NOEXEC	126	/* CMD could not be run */
+#define LEASE_NOCMD	127	/* CMD was not found */
 
 static const char lease_usage[] =
 "usage: layoutctl lease PATH [--range OFF:LEN] [--signal SIG] [--grace S] -- CMD [ARG...]\n"
 "Hold a layout lease on PATH while CMD runs. When a layout change breaks it,\n"
 "CMD gets SIG (default USR1), SIGTERM after S seconds (default 5) and SIGKILL\n"
-"after S more; the lease is released when CMD has exited. Exit status: CMD's,\n"
-"or 7 when the lease was broken and CMD had to be stopped.\n";
+"after S more; the lease is released when CMD has exited.\n"
+"Exit status: CMD's (128+N if signal N killed it), or 124 the lease was\n"
+"broken, 125 no lease was taken (usage, PATH, the kernel refused), 126 CMD\n"
+"could not be run, 127 CMD was not found.\n";
+
+/* What the command line asks for. */
+struct lease_req {
+	const char *path;
+	char **cmd;
+	uint64_t off, len;
+	bool have_range;
+	int sig;
+	unsigned int grace;
+};
+
+/* A lease taken and the command run under it. */
+struct lease_run {
+	const struct lease_req *req;
+	int fd, sfd;
+	bool layout, ranged;
+	pid_t pid;
+	bool broken, released;
+	int stage;
+	int64_t deadline, release_at;
+	unsigned int lbt;
+};
 
 static int parse_signal(const char *s)
 {
@@ -83,7 +117,7 @@ static unsigned int lease_break_time(void)
 	return v;
 }
 
-int cmd_lease(int argc, char **argv)
+static int lease_args(int argc, char **argv, struct lease_req *req)
 {
 	static const struct option opts[] = {
 		{ "range", required_argument, NULL, 'r' },
@@ -92,175 +126,278 @@ int cmd_lease(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t off = 0, len = UINT64_MAX;
-	unsigned int grace = 5, lbt;
-	int c, sig = SIGUSR1, fd, sfd, status = 0, stage = 0;
-	bool have_range = false, layout = true, broken = false, released = false;
-	bool ranged = false;
-	int64_t deadline = 0, release_at = 0;
-	struct stat st;
-	sigset_t mask;
-	pid_t pid;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "r:s:g:h", opts, NULL)) != -1) {
+	*req = (struct lease_req){ .len = UINT64_MAX, .sig = SIGUSR1, .grace = 5 };
+	while ((c = lc_getopt(argc, argv, "r:s:g:h", opts)) != -1) {
 		switch (c) {
 		case 'r':
-			if (lc_parse_range(optarg, &off, &len)) {
-				lc_err("lease: bad --range \"%s\" (OFF:LEN, LEN > 0 or \"end\", within 2^63)",
-				       optarg);
-				return LC_EUSAGE;
+			if (lc_parse_range(optarg, &req->off, &req->len)) {
+				lc_usage_error("bad --range \"%s\" (OFF:LEN, LEN > 0 or \"end\", within 2^63)",
+					       optarg);
+				return LEASE_FAILED;
 			}
-			have_range = true;
+			req->have_range = true;
 			break;
 		case 's':
-			sig = parse_signal(optarg);
-			if (sig < 0) {
-				lc_err("lease: bad --signal \"%s\"", optarg);
-				return LC_EUSAGE;
+			req->sig = parse_signal(optarg);
+			if (req->sig < 0) {
+				lc_usage_error("bad --signal \"%s\"", optarg);
+				return LEASE_FAILED;
 			}
 			break;
 		case 'g':
-			if (lc_parse_u32(optarg, 0, LC_MAX_TIMEOUT, &grace)) {
-				lc_err("lease: bad --grace \"%s\"", optarg);
-				return LC_EUSAGE;
+			if (lc_parse_u32(optarg, 0, LC_MAX_TIMEOUT, &req->grace)) {
+				lc_usage_error("bad --grace \"%s\"", optarg);
+				return LEASE_FAILED;
 			}
 			break;
-		case 'h': fputs(lease_usage, stdout); return LC_OK;
-		default: fputs(lease_usage, stderr); return LC_EUSAGE;
+		case 'h':
+			fputs(lease_usage, stdout);
+			return -1;
+		default:
+			return LEASE_FAILED;
 		}
 	}
 	if (argc - optind < 2) {
-		fputs(lease_usage, stderr);
-		return LC_EUSAGE;
+		lc_usage_error(argc == optind ? "no PATH given" : "no command given (-- CMD [ARG...])");
+		return LEASE_FAILED;
 	}
-	fd = open(argv[optind], O_RDONLY | O_CLOEXEC);
+	req->path = argv[optind];
+	req->cmd = argv + optind + 1;
+	return 0;
+}
+
+/*
+ * PATH, opened without waiting on anything: a FIFO would block the open
+ * for as long as no writer comes, and a plain open breaks a write lease
+ * someone else holds. Only a regular file is kept.
+ */
+static int lease_open(const char *path)
+{
+	struct stat st;
+	int fd, e;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
-		lc_err("lease: %s: %s", argv[optind], strerror(errno));
-		return errno == ENOENT ? LC_ENOENT : errno == EACCES ? LC_EPERM : LC_EFAIL;
+		e = errno;
+		lc_err("%s: %s%s", path, strerror(e),
+		       e == EWOULDBLOCK ? " (someone else holds a write lease on it)" : "");
+		return -1;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		lc_err("lease: %s: not a regular file", argv[optind]);
-		return LC_EUSAGE;
+		lc_err("%s: not a regular file", path);
+		close(fd);
+		return -1;
 	}
-	lbt = lease_break_time();
-	if (grace * 2 + 1 > lbt)
-		grace = lbt > 2 ? (lbt - 1) / 2 : 0;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGIO);
-	sigaddset(&mask, SIGCHLD);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0 || fcntl(fd, F_SETSIG, SIGIO) || fcntl(fd, F_SETOWN, getpid())) {
-		lc_err("lease: signal set-up: %s", strerror(errno));
-		return LC_EFAIL;
+/* Break signals to a signalfd, with SIGCHLD and what should reach CMD. */
+static int lease_signals(struct lease_run *run, sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGIO);
+	sigaddset(mask, SIGCHLD);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, mask, NULL);
+	run->sfd = signalfd(-1, mask, SFD_CLOEXEC);
+	if (run->sfd < 0 || fcntl(run->fd, F_SETSIG, SIGIO) ||
+	    fcntl(run->fd, F_SETOWN, getpid())) {
+		lc_err("signal set-up: %s", strerror(errno));
+		return -1;
 	}
+	return 0;
+}
 
-	/*
-	 * A layout lease on the range where the kernel has ranged ones, else
-	 * on the whole file, else a read lease.
-	 */
+/*
+ * A layout lease on the range where the kernel has ranged ones, else on
+ * the whole file, else a read lease.
+ */
+static int lease_take(struct lease_run *run)
+{
+	const struct lease_req *req = run->req;
+
 	errno = 0;
-	if (have_range) {
+	run->layout = true;
+	if (req->have_range) {
 		struct lc_layout_lease ll = {
-			.start = off,
-			.len = len == UINT64_MAX ? 0 : len,
+			.start = req->off,
+			.len = req->len == UINT64_MAX ? 0 : req->len,
 			.type = F_RDLCK | F_LAYOUT,
 		};
 
-		if (!fcntl(fd, F_SETLAYOUT, &ll))
-			ranged = true;
+		if (!fcntl(run->fd, F_SETLAYOUT, &ll))
+			run->ranged = true;
 		else if (errno == EINVAL)
 			errno = 0;
 	}
-	if (!ranged && !errno && fcntl(fd, F_SETLEASE, F_LAYOUT) && errno == EINVAL) {
-		layout = false;
+	if (!run->ranged && !errno && fcntl(run->fd, F_SETLEASE, F_LAYOUT) && errno == EINVAL) {
+		run->layout = false;
 		errno = 0;
-		fcntl(fd, F_SETLEASE, F_RDLCK);
+		fcntl(run->fd, F_SETLEASE, F_RDLCK);
 	}
 	if (errno) {
 		int e = errno;
 
-		lc_err("lease: %s: %s%s", argv[optind], strerror(e),
+		lc_err("%s: %s%s", req->path, strerror(e),
 		       e == EAGAIN ? " (the file is open for writing elsewhere)" : "");
-		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
+		return -1;
 	}
-	if (have_range && !ranged)
-		lc_info("lease: %s lease on all of %s (ranged layout leases are not in this kernel)",
-			layout ? "layout" : "read", argv[optind]);
+	if (req->have_range && !run->ranged)
+		lc_info("%s lease on all of %s (ranged layout leases are not in this kernel)",
+			run->layout ? "layout" : "read", req->path);
+	return 0;
+}
 
-	pid = fork();
-	if (pid < 0) {
-		lc_err("lease: fork: %s", strerror(errno));
-		return LC_EFAIL;
-	}
-	if (pid == 0) {
-		sigprocmask(SIG_UNBLOCK, &mask, NULL);
-		execvp(argv[optind + 1], argv + optind + 1);
-		lc_err("lease: %s: %s", argv[optind + 1], strerror(errno));
-		_exit(127);
-	}
+/*
+ * CMD, started once the lease is held. Whether it could be run is known
+ * before this returns: the child reports a failed exec through a pipe
+ * that closes on a successful one.
+ */
+static int lease_start(struct lease_run *run, const sigset_t *mask)
+{
+	int pfd[2], e = 0;
+	ssize_t n;
 
+	if (pipe2(pfd, O_CLOEXEC)) {
+		lc_err("pipe: %s", strerror(errno));
+		return LEASE_FAILED;
+	}
+	run->pid = fork();
+	if (run->pid < 0) {
+		lc_err("fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return LEASE_FAILED;
+	}
+	if (run->pid == 0) {
+		close(pfd[0]);
+		sigprocmask(SIG_UNBLOCK, mask, NULL);
+		execvp(run->req->cmd[0], run->req->cmd);
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(LEASE_NOEXEC);
+		_exit(e == ENOENT ? LEASE_NOCMD : LEASE_NOEXEC);
+	}
+	close(pfd[1]);
+	do
+		n = read(pfd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(e)) {
+		lc_err("%s: %s", run->req->cmd[0], strerror(e));
+		waitpid(run->pid, NULL, 0);
+		return e == ENOENT ? LEASE_NOCMD : LEASE_NOEXEC;
+	}
+	return 0;
+}
+
+/* How long poll() may wait for the next signal: -1 for ever. */
+static int lease_wait_ms(const struct lease_run *run)
+{
+	int64_t left = -1, now = lc_now_ms();
+
+	if (run->deadline)
+		left = run->deadline - now;
+	if (run->release_at && !run->released) {
+		int64_t r = run->release_at - now;
+
+		if (left < 0 || r < left)
+			left = r;
+	}
+	if (!run->deadline && (!run->release_at || run->released))
+		return -1;
+	return left < 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
+/* A deadline came: release the lease, or press CMD harder. */
+static void lease_timer(struct lease_run *run)
+{
+	int64_t now = lc_now_ms();
+
+	if (run->release_at && !run->released && now >= run->release_at) {
+		fcntl(run->fd, F_SETLEASE, F_UNLCK);
+		run->released = true;
+		lc_err("released at the end of lease-break-time; %s still running",
+		       run->req->cmd[0]);
+	}
+	if (run->deadline && now >= run->deadline) {
+		run->stage++;
+		kill(run->pid, run->stage == 1 ? SIGTERM : SIGKILL);
+		run->deadline = run->stage == 1 ? now + run->req->grace * 1000LL : 0;
+	}
+}
+
+/* Returns CMD's exit status (or ours) once it has exited, else -1. */
+static int lease_signal(struct lease_run *run, const struct signalfd_siginfo *si)
+{
+	int status;
+
+	switch (si->ssi_signo) {
+	case SIGIO:
+		if (run->broken)
+			break;
+		run->broken = true;
+		lc_info("lease on %s broken: sending %s signal %d", run->req->path,
+			run->req->cmd[0], run->req->sig);
+		kill(run->pid, run->req->sig);
+		run->deadline = lc_now_ms() + run->req->grace * 1000LL;
+		run->release_at = lc_now_ms() + (run->lbt - 1) * 1000LL;
+		break;
+	case SIGCHLD:
+		if (waitpid(run->pid, &status, WNOHANG) != run->pid)
+			break;
+		fcntl(run->fd, F_SETLEASE, F_UNLCK);
+		close(run->fd);
+		if (run->broken)
+			return LEASE_BROKEN;
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		return 128 + WTERMSIG(status);
+	default:
+		kill(run->pid, si->ssi_signo);
+		break;
+	}
+	return -1;
+}
+
+int cmd_lease(int argc, char **argv)
+{
+	struct lease_req req;
+	struct lease_run run = { .req = &req };
+	sigset_t mask;
+	int ret;
+
+	ret = lease_args(argc, argv, &req);
+	if (ret)
+		return ret < 0 ? LC_OK : ret;
+	run.fd = lease_open(req.path);
+	if (run.fd < 0)
+		return LEASE_FAILED;
+	run.lbt = lease_break_time();
+	if (req.grace * 2 + 1 > run.lbt)
+		req.grace = run.lbt > 2 ? (run.lbt - 1) / 2 : 0;
+	if (lease_signals(&run, &mask) || lease_take(&run))
+		return LEASE_FAILED;
+	ret = lease_start(&run, &mask);
+	if (ret)
+		return ret;
 	for (;;) {
 		struct signalfd_siginfo si;
-		struct pollfd p = { .fd = sfd, .events = POLLIN };
-		int64_t left = -1;
+		struct pollfd p = { .fd = run.sfd, .events = POLLIN };
 
-		if (deadline)
-			left = deadline - lc_now_ms();
-		if (release_at && !released) {
-			int64_t r = release_at - lc_now_ms();
-
-			if (left < 0 || r < left)
-				left = r;
-		}
-		if (deadline || (release_at && !released)) {
-			if (left < 0)
-				left = 0;
-		}
-		if (poll(&p, 1, (int)left) == 0) {
-			if (release_at && !released && lc_now_ms() >= release_at) {
-				fcntl(fd, F_SETLEASE, F_UNLCK);
-				released = true;
-				lc_err("lease: released at the end of lease-break-time; %s still running",
-				       argv[optind + 1]);
-			}
-			if (deadline && lc_now_ms() >= deadline) {
-				stage++;
-				kill(pid, stage == 1 ? SIGTERM : SIGKILL);
-				deadline = stage == 1 ? lc_now_ms() + grace * 1000LL : 0;
-			}
+		if (poll(&p, 1, lease_wait_ms(&run)) == 0) {
+			lease_timer(&run);
 			continue;
 		}
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		if (read(run.sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
-		switch (si.ssi_signo) {
-		case SIGIO:
-			if (broken)
-				break;
-			broken = true;
-			lc_info("lease on %s broken: sending %s signal %d", argv[optind],
-				argv[optind + 1], sig);
-			kill(pid, sig);
-			deadline = lc_now_ms() + grace * 1000LL;
-			release_at = lc_now_ms() + (lbt - 1) * 1000LL;
-			break;
-		case SIGCHLD:
-			if (waitpid(pid, &status, WNOHANG) != pid)
-				break;
-			fcntl(fd, F_SETLEASE, F_UNLCK);
-			close(fd);
-			if (broken)
-				return LC_BROKEN;
-			if (WIFEXITED(status))
-				return WEXITSTATUS(status);
-			return 128 + WTERMSIG(status);
-		default:
-			kill(pid, si.ssi_signo);
-			break;
-		}
+		ret = lease_signal(&run, &si);
+		if (ret >= 0)
+			return ret;
 	}
 }

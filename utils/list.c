@@ -21,6 +21,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <libsmartcols.h>
 #include <limits.h>
 #include <ndctl/libndctl.h>
 #include <nfsidmap.h>
@@ -38,6 +39,30 @@ static const char *jstr(struct json_object *o, const char *k)
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+/* The "file" object of a reference: its device (hex MAJ:MIN) and inode. */
+static struct json_object *file_obj(unsigned int maj, unsigned int min, uint64_t ino)
+{
+	struct json_object *f = json_object_new_object();
+	char dev[32];
+
+	if (!f)
+		return NULL;
+	snprintf(dev, sizeof(dev), "%02x:%02x", maj, min);
+	json_object_object_add(f, "dev", json_object_new_string(dev));
+	json_object_object_add(f, "ino", json_object_new_uint64(ino));
+	return f;
+}
+
+/* Is o a reference of kind KIND (any, if NULL) to inode INO of DEV? */
+static bool ref_is(struct json_object *o, const char *kind, const char *dev, uint64_t ino)
+{
+	struct json_object *f, *v;
+
+	return (!kind || !strcmp(jstr(o, "kind"), kind)) &&
+	       json_object_object_get_ex(o, "file", &f) && !strcmp(jstr(f, "dev"), dev) &&
+	       json_object_object_get_ex(f, "ino", &v) && json_object_get_uint64(v) == ino;
 }
 
 static bool match(const struct filter *f, unsigned int maj, unsigned int min,
@@ -658,7 +683,7 @@ static int parse_ranges(const struct flow_item *it, bool iomode, struct json_obj
 			json_object_object_add(o, "iomode", m);
 		json_object_object_add(o, "offset", json_object_new_uint64(off));
 		json_object_object_add(o, "length", l == UINT64_MAX ?
-				       json_object_new_string("end") : json_object_new_uint64(l));
+				       NULL : json_object_new_uint64(l));
 		if (json_object_array_add(*arr, o)) {
 			json_object_put(o);
 			err = -ENOMEM;
@@ -790,7 +815,7 @@ static int states_line(struct flow *fl, const char *path, unsigned long first,
 	unsigned long ino = 0;
 	size_t upto = fl->why[0] ? fl->trusted : fl->n;
 	bool have_sb;
-	char v[32], *text;
+	char *text;
 	uint64_t age;
 	int i, err;
 
@@ -871,18 +896,13 @@ static int states_line(struct flow *fl, const char *path, unsigned long first,
 	}
 
 	o = json_object_new_object();
-	f = json_object_new_object();
+	f = have_sb ? file_obj(maj, min, ino) : json_object_new_object();
 	if (!o || !f) {
 		json_object_put(o);
 		json_object_put(f);
 		goto oom;
 	}
 	json_object_object_add(o, "kind", json_object_new_string("pnfs-layout"));
-	if (have_sb) {
-		snprintf(v, sizeof(v), "%02x:%02x", maj, min);
-		json_object_object_add(f, "dev", json_object_new_string(v));
-		json_object_object_add(f, "ino", json_object_new_uint64(ino));
-	}
 	/* "" when not known, as fill_names() and scripts expect a string */
 	json_object_object_add(f, "name", !fl->why[0] && nm ? nm : json_object_new_string(""));
 	if (!fl->why[0])
@@ -1168,7 +1188,7 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 		char kind[16], state[16], type[16], dev[64], start[32], end[32], comm[64];
 		unsigned int maj, min;
 		unsigned long ino;
-		struct json_object *o, *f, *h;
+		struct json_object *o, *h;
 		uint64_t off, len;
 		int pid;
 
@@ -1191,11 +1211,7 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 		json_object_object_add(o, "kind", json_object_new_string(
 			!strcmp(kind, "LAYOUT") ? "layout-lease" :
 			!strcmp(kind, "DELEG") ? "delegation" : "lease"));
-		f = json_object_new_object();
-		snprintf(dev, sizeof(dev), "%02x:%02x", maj, min);
-		json_object_object_add(f, "dev", json_object_new_string(dev));
-		json_object_object_add(f, "ino", json_object_new_uint64(ino));
-		json_object_object_add(o, "file", f);
+		json_object_object_add(o, "file", file_obj(maj, min, ino));
 		h = json_object_new_object();
 		json_object_object_add(h, "pid", json_object_new_int(pid));
 		json_object_object_add(h, "command", json_object_new_string(comm));
@@ -1204,7 +1220,7 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 		json_object_object_add(o, "state", json_object_new_string(state));
 		json_object_object_add(o, "offset", json_object_new_uint64(off));
 		json_object_object_add(o, "length", len == UINT64_MAX ?
-				       json_object_new_string("end") : json_object_new_uint64(len));
+				       NULL : json_object_new_uint64(len));
 		json_object_array_add(refs, o);
 	}
 	free(line);
@@ -1238,14 +1254,14 @@ struct dax_scan {
 
 static struct dax_scan *scan;
 
-/* A reference's byte range as collected: length "end" is UINT64_MAX. */
+/* A reference's byte range as collected: length null ("to the end") is UINT64_MAX. */
 static void ref_range(struct json_object *o, uint64_t *off, uint64_t *len)
 {
 	struct json_object *v;
 
 	*off = json_object_object_get_ex(o, "offset", &v) ? json_object_get_uint64(v) : 0;
 	*len = !json_object_object_get_ex(o, "length", &v) ? 0 :
-	       json_object_get_type(v) == json_type_string ? UINT64_MAX :
+	       json_object_get_type(v) == json_type_null ? UINT64_MAX :
 	       json_object_get_uint64(v);
 }
 
@@ -1256,12 +1272,10 @@ static struct json_object *lease_over(struct json_object *refs, const char *dev,
 	size_t i, n = json_object_array_length(refs);
 
 	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(refs, i), *f, *v;
+		struct json_object *o = json_object_array_get_idx(refs, i);
 		uint64_t lo, ll;
 
-		if (strcmp(jstr(o, "kind"), "layout-lease") ||
-		    !json_object_object_get_ex(o, "file", &f) || strcmp(jstr(f, "dev"), dev) ||
-		    !json_object_object_get_ex(f, "ino", &v) || json_object_get_uint64(v) != ino)
+		if (!ref_is(o, "layout-lease", dev, ino))
 			continue;
 		ref_range(o, &lo, &ll);
 		if (off >= lo && (ll == UINT64_MAX || (ll >= off - lo && len <= ll - (off - lo))))
@@ -1343,9 +1357,7 @@ static void dax_file(const char *path, int fd, const struct stat *st)
 			lease_over(scan->refs, dev, st->st_ino, off, len);
 		o = json_object_new_object();
 		json_object_object_add(o, "kind", json_object_new_string(lease ? "pin" : "dax-dma"));
-		f = json_object_new_object();
-		json_object_object_add(f, "dev", json_object_new_string(dev));
-		json_object_object_add(f, "ino", json_object_new_uint64(st->st_ino));
+		f = file_obj(maj, min, st->st_ino);
 		json_object_object_add(f, "name", json_object_new_string(path));
 		json_object_object_add(o, "file", f);
 		json_object_object_add(o, "offset", json_object_new_uint64(off));
@@ -1373,15 +1385,11 @@ static bool write_leased(const struct stat *st)
 
 	snprintf(dev, sizeof(dev), "%02x:%02x", major(st->st_dev), minor(st->st_dev));
 	for (i = 0; i < n; i++) {
-		struct json_object *o = json_object_array_get_idx(scan->refs, i), *f, *v;
+		struct json_object *o = json_object_array_get_idx(scan->refs, i);
 
-		if ((strcmp(jstr(o, "kind"), "lease") && strcmp(jstr(o, "kind"), "delegation")) ||
-		    strcmp(jstr(o, "type"), "WRITE") ||
-		    !json_object_object_get_ex(o, "file", &f) || strcmp(jstr(f, "dev"), dev) ||
-		    !json_object_object_get_ex(f, "ino", &v) ||
-		    json_object_get_uint64(v) != (uint64_t)st->st_ino)
-			continue;
-		return true;
+		if ((ref_is(o, "lease", dev, st->st_ino) || ref_is(o, "delegation", dev, st->st_ino)) &&
+		    !strcmp(jstr(o, "type"), "WRITE"))
+			return true;
 	}
 	return false;
 }
@@ -1430,6 +1438,23 @@ static int dax_walk(const char *path, const struct stat *st, int type, struct FT
 	return 0;
 }
 
+/* A mountinfo path as the kernel escapes it (space \040, tab, newline, \\). */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*w++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
 /*
  * PATH a file: that file. A directory: the regular files under it on the
  * same filesystem. Nothing: every XFS mounted with dax=always (files of a
@@ -1466,6 +1491,7 @@ static int list_dax(const struct filter *flt, const char *path, bool is_dir,
 			    sscanf(sep, " - %31s", fstype) != 1 || strcmp(fstype, "xfs") ||
 			    !strstr(sep, "dax=always"))
 				continue;
+			unescape_octal(mnt);
 			nftw(mnt, dax_walk, 16, FTW_PHYS | FTW_MOUNT);
 		}
 		if (r < 0)
@@ -1569,11 +1595,13 @@ static struct json_object *device_info(unsigned int maj, unsigned int min)
 }
 
 static const char list_usage[] =
-"usage: layoutctl list [PATH|MOUNTPOINT] [--json]\n"
+"usage: layoutctl list [PATH|MOUNTPOINT] [--json | --output COL,... --raw --noheadings]\n"
 "Every external reference to the block layout of PATH (a file), of the files\n"
 "of MOUNTPOINT (a directory: its whole filesystem), or of every file: pNFS\n"
 "layouts by client, layout leases, delegations and leases, DAX DMA references\n"
-"and long-term pins, with their byte ranges.\n";
+"and long-term pins, with their byte ranges. --output picks the table's\n"
+"columns (KIND FILE HOLDER RANGE STATE by default; also OFFSET LENGTH DEV\n"
+"INO); --json prints everything as one JSON object.\n";
 
 /* For the table: b's text as hex_escape() gives it; b is freed. */
 static char *printable(struct sbuf *b)
@@ -1581,6 +1609,20 @@ static char *printable(struct sbuf *b)
 	char *out = b->oom ? NULL : hex_escape(b->s ? b->s : "", b->len);
 
 	free(b->s);
+	return out;
+}
+
+/*
+ * For a --raw table: b's text as it is, which libsmartcols escapes itself
+ * there (what is not printable ASCII, a space included, as \xHH, and a
+ * backslash before an x as \x5c), as lsblk -r does; b is taken.
+ */
+static char *raw_text(struct sbuf *b)
+{
+	char *out = b->oom ? NULL : b->s ? b->s : strdup("");
+
+	if (!out)
+		free(b->s);
 	return out;
 }
 
@@ -1714,46 +1756,54 @@ static int json_escape_strings(struct json_object *o)
 	return err;
 }
 
-struct row {
-	char *file, *holder, *range, *state;
+enum { COL_KIND, COL_FILE, COL_HOLDER, COL_RANGE, COL_STATE, COL_OFFSET, COL_LENGTH,
+       COL_DEV, COL_INO, NCOLS };
+
+static const struct lc_col list_cols[NCOLS] = {
+	[COL_KIND] = { "KIND", "pnfs-layout, layout-lease, lease, delegation, pin, dax-dma", 0.1, 0, true },
+	[COL_FILE] = { "FILE", "the file's name, or DEV:INO", 0.3, 0, true },
+	[COL_HOLDER] = { "HOLDER", "client (address, clientid, user) or pid and command", 0.3, 0, true },
+	[COL_RANGE] = { "RANGE", "OFFSET:LENGTH ranges held", 0.2, 0, true },
+	[COL_STATE] = { "STATE", "client status, recall, fence; lease state; pinned", 0.2, 0, true },
+	[COL_OFFSET] = { "OFFSET", "first byte (one range)", 0.1, SCOLS_FL_RIGHT, false },
+	[COL_LENGTH] = { "LENGTH", "bytes, or \"end\" (one range)", 0.1, SCOLS_FL_RIGHT, false },
+	[COL_DEV] = { "DEV", "the file's device, MAJ:MIN in hex", 0.1, 0, false },
+	[COL_INO] = { "INO", "the file's inode number", 0.1, SCOLS_FL_RIGHT, false },
 };
 
-static void row_free(struct row *r)
+/* The table's cells for one reference, each freed by the caller; -ENOMEM. */
+static int table_row(struct json_object *o, const char *path, bool raw, char *cell[NCOLS])
 {
-	free(r->file);
-	free(r->holder);
-	free(r->range);
-	free(r->state);
-	memset(r, 0, sizeof(*r));
-}
-
-/* The table's columns for one reference; -ENOMEM. */
-static int table_row(struct json_object *o, const char *path, struct row *r)
-{
-	struct sbuf file = { 0 }, holder = { 0 }, range = { 0 }, state = { 0 };
+	struct sbuf b[NCOLS] = { 0 };
 	struct json_object *f = NULL, *h, *c;
 	bool unparsed = json_object_object_get_ex(o, "unparsed", &h);
+	uint64_t off, len;
 	char rt[64];
+	int i, err = 0;
 
 	json_object_object_get_ex(o, "file", &f);
+	sb_add(&b[COL_KIND], "%s", jstr(o, "kind"));
 	if (unparsed && !*jstr(f, "dev"))
-		sb_add(&file, "(not known)");
+		sb_add(&b[COL_FILE], "(not known)");
 	else if (path)
-		sb_add(&file, "%s", path);
+		sb_add(&b[COL_FILE], "%s", path);
 	else if (*jstr(f, "name"))
-		sb_add(&file, "%s", jstr(f, "name"));
+		sb_add(&b[COL_FILE], "%s", jstr(f, "name"));
 	else
-		sb_add(&file, "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
+		sb_add(&b[COL_FILE], "%s:%s", jstr(f, "dev"), jstr(f, "ino"));
+	sb_add(&b[COL_DEV], "%s", jstr(f, "dev"));
+	sb_add(&b[COL_INO], "%s", jstr(f, "ino"));
+	ref_range(o, &off, &len);
 	if (json_object_object_get_ex(o, "client", &c)) {
 		/* Who the client is: its GSS principal, or else its user. */
 		const char *who = *jstr(c, "principal") ? jstr(c, "principal") : jstr(c, "user");
 
-		sb_add(&holder, "%s %s%s%s", jstr(c, "address"),
+		sb_add(&b[COL_HOLDER], "%s %s%s%s", jstr(c, "address"),
 		       jstr(c, "clientid"), *who ? " " : "", who);
-		sb_add(&range, "%s", *jstr(o, "ranges_text") ? jstr(o, "ranges_text") :
+		sb_add(&b[COL_RANGE], "%s", *jstr(o, "ranges_text") ? jstr(o, "ranges_text") :
 		       unparsed ? "(not known)" :
 		       json_object_object_get_ex(o, "segments", &h) ? "(none)" : "(whole file)");
-		sb_add(&state, "%s%s%s%s%s%s%s%s", jstr(c, "status"),
+		sb_add(&b[COL_STATE], "%s%s%s%s%s%s%s%s", jstr(c, "status"),
 		       *jstr(o, "recall_text") ? ", recalling " : "",
 		       jstr(o, "recall_text"),
 		       json_object_object_get_ex(o, "fence_failed", &h) ?
@@ -1763,169 +1813,226 @@ static int table_row(struct json_object *o, const char *path, struct row *r)
 		       *jstr(o, "age") ? ", age " : "", jstr(o, "age"),
 		       unparsed ? ", UNPARSED states line" : "");
 	} else {
-		uint64_t off, len;
-
 		if (json_object_object_get_ex(o, "holder", &h))
-			sb_add(&holder, "pid %s %s", jstr(h, "pid"), jstr(h, "command"));
-		else
-			sb_add(&holder, "-");
-		ref_range(o, &off, &len);
+			sb_add(&b[COL_HOLDER], "pid %s %s", jstr(h, "pid"), jstr(h, "command"));
 		range_text(rt, sizeof(rt), off, len);
-		sb_add(&range, "%s", rt);
+		sb_add(&b[COL_RANGE], "%s", rt);
 		if (*jstr(o, "references"))
-			sb_add(&state, "%s", !strcmp(jstr(o, "references"), "pin") ?
+			sb_add(&b[COL_STATE], "%s", !strcmp(jstr(o, "references"), "pin") ?
 			       "pinned" : "referenced");
 		else
-			sb_add(&state, "%s%s%s", jstr(o, "state"),
+			sb_add(&b[COL_STATE], "%s%s%s", jstr(o, "state"),
 			       *jstr(o, "type") ? " " : "", jstr(o, "type"));
 	}
-	r->file = printable(&file);
-	r->holder = printable(&holder);
-	r->range = printable(&range);
-	r->state = printable(&state);
-	if (!r->file || !r->holder || !r->range || !r->state) {
-		row_free(r);
-		return -ENOMEM;
+	/* one range: its numbers (a layout's segments are in RANGE) */
+	if (json_object_object_get_ex(o, "offset", &h)) {
+		sb_add(&b[COL_OFFSET], "%llu", (unsigned long long)off);
+		if (len == UINT64_MAX)
+			sb_add(&b[COL_LENGTH], "end");
+		else
+			sb_add(&b[COL_LENGTH], "%llu", (unsigned long long)len);
 	}
+	for (i = 0; i < NCOLS; i++) {
+		cell[i] = raw ? raw_text(&b[i]) : printable(&b[i]);
+		if (!cell[i])
+			err = -ENOMEM;
+	}
+	return err;
+}
+
+static int print_table(struct lc_table *t, struct json_object *refs, const char *path,
+		       const struct lc_table_opts *topts)
+{
+	size_t i, n = json_object_array_length(refs);
+	int err = 0, j;
+
+	for (i = 0; i < n && !err; i++) {
+		char *cell[NCOLS];
+
+		err = table_row(json_object_array_get_idx(refs, i), path, topts->raw, cell);
+		if (!err)
+			err = lc_table_row(t, (const char *const *)cell);
+		for (j = 0; j < NCOLS; j++)
+			free(cell[j]);
+	}
+	if (!err)
+		err = lc_table_print(t);
+	if (!err && !n && !topts->noheadings && !topts->raw)
+		printf("(no external layout references)\n");
+	return err ? LC_EFAIL : 0;
+}
+
+/* The JSON document of list --json; its shape is given by its version. */
+#define LIST_JSON_VERSION 1
+
+static struct json_object *list_json(const char *path, struct json_object *dev,
+				     struct json_object *refs, const bool seen[3],
+				     unsigned int skipped, struct json_object *skipped_names)
+{
+	struct json_object *top = json_object_new_object(), *src = json_object_new_object();
+
+	json_object_object_add(top, "version", json_object_new_int(LIST_JSON_VERSION));
+	if (path)
+		json_object_object_add(top, "path", json_object_new_string(path));
+	if (dev)
+		json_object_object_add(top, "device", json_object_get(dev));
+	json_object_object_add(src, "nfsd", json_object_new_boolean(seen[0]));
+	json_object_object_add(src, "locks", json_object_new_boolean(seen[1]));
+	json_object_object_add(src, "dax_fdinfo", json_object_new_boolean(seen[2]));
+	json_object_object_add(src, "dax_skipped", json_object_new_int(skipped));
+	json_object_object_add(src, "dax_skipped_files", json_object_get(skipped_names));
+	json_object_object_add(top, "sources", src);
+	json_object_object_add(top, "references", json_object_get(refs));
+	return top;
+}
+
+static int print_json(struct json_object *top)
+{
+	const char *out;
+
+	/*
+	 * json-c escapes quotes, backslashes and C0 controls: names cannot
+	 * break out of their strings. Those that are not UTF-8, or hold what
+	 * displays otherwise than it reads, are \xHH.
+	 */
+	out = json_escape_strings(top) ? NULL :
+	      json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+					     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!out) {
+		lc_err("out of memory");
+		return LC_EFAIL;
+	}
+	puts(out);
 	return 0;
 }
 
-static int print_table(struct json_object *refs, const char *path)
+/* The device line above the table, and what list says below it. */
+static void table_notes(struct json_object *dev, unsigned int skipped, bool s_dax, bool before)
 {
-	size_t i, n = json_object_array_length(refs);
-	struct row *rows = calloc(n ? n : 1, sizeof(*rows));
-	int wf = 4, wh = 6, err = 0;
+	if (before) {
+		if (dev && *jstr(dev, "block_device"))
+			printf("device %s%s%s%s%s\n", jstr(dev, "block_device"),
+			       *jstr(dev, "namespace") ? ": " : "", jstr(dev, "namespace"),
+			       *jstr(dev, "mode") ? " mode " : "", jstr(dev, "mode"));
+		return;
+	}
+	if (skipped)
+		printf("(DAX DMA references and pins: %u file%s not looked at: opening %s would break a lease or delegation; --json names %s)\n",
+		       skipped, skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them",
+		       skipped == 1 ? "it" : "them");
+	else if (!s_dax)
+		printf("(DAX DMA references and pins: no DAX file looked at, or not reported by this kernel)\n");
+}
 
-	if (!rows)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = table_row(json_object_array_get_idx(refs, i), path, &rows[i]);
-		if (err)
-			break;
-		wf = (int)strlen(rows[i].file) > wf ? (int)strlen(rows[i].file) : wf;
-		wh = (int)strlen(rows[i].holder) > wh ? (int)strlen(rows[i].holder) : wh;
+/*
+ * PATH as the filter of what to list: the inode of a file, the device of
+ * a directory; *real is where the DAX walk starts (a symbolic link named
+ * on the command line is followed, as stat() did). Returns 0 or an exit.
+ */
+static int list_target(const char *path, struct filter *flt, bool *is_dir, char **real,
+		       struct json_object **dev)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		lc_err("%s: %s", path, strerror(errno));
+		return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
 	}
-	if (!err) {
-		printf("%-12s %-*s %-*s %-28s %s\n", "KIND", wf, "FILE", wh, "HOLDER",
-		       "RANGE", "STATE");
-		for (i = 0; i < n; i++)
-			printf("%-12s %-*s %-*s %-28s %s\n",
-			       jstr(json_object_array_get_idx(refs, i), "kind"), wf,
-			       rows[i].file, wh, rows[i].holder, rows[i].range, rows[i].state);
-		if (!n)
-			printf("(no external layout references)\n");
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		lc_err("%s: not a regular file or a directory", path);
+		return LC_EUSAGE;
 	}
-	for (i = 0; i < n; i++)
-		row_free(&rows[i]);
-	free(rows);
-	return err;
+	*real = realpath(path, NULL);
+	if (!*real) {
+		lc_err("%s: %s", path, strerror(errno));
+		return LC_EFAIL;
+	}
+	flt->any = false;
+	*is_dir = S_ISDIR(st.st_mode);
+	flt->by_ino = !*is_dir;
+	flt->maj = major(st.st_dev);
+	flt->min = minor(st.st_dev);
+	flt->ino = st.st_ino;
+	*dev = device_info(flt->maj, flt->min);
+	return 0;
 }
 
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "noheadings", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct json_object *top, *refs, *src, *names, *dev = NULL;
+	struct json_object *refs, *names, *dev = NULL, *skipped_names, *top;
+	struct lc_table_opts topts = { 0 };
 	struct filter flt = { .any = true };
-	bool json = false, s_nfsd = false, s_locks = false, s_dax = false;
-	bool is_dir = false;
+	struct lc_table *t = NULL;
+	bool json = false, seen[3] = { false }, is_dir = false;
 	unsigned int skipped;
-	struct json_object *skipped_names;
-	const char *path = NULL, *out;
+	const char *path = NULL;
+	char *real = NULL;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = lc_getopt(argc, argv, "jo:rnh", opts)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'o': topts.output = optarg; break;
+		case 'r': topts.raw = true; break;
+		case 'n': topts.noheadings = true; break;
 		case 'h': fputs(list_usage, stdout); return LC_OK;
-		default: fputs(list_usage, stderr); return LC_EUSAGE;
+		default: return LC_EUSAGE;
 		}
 	}
-	if (argc - optind > 1) {
-		fputs(list_usage, stderr);
-		return LC_EUSAGE;
+	if (argc - optind > 1)
+		return lc_usage_error("one PATH at most");
+	if (json && (topts.output || topts.raw || topts.noheadings))
+		return lc_usage_error("--json prints every field: no --output, --raw or --noheadings with it");
+	if (!json) {
+		t = lc_table_new(list_cols, NCOLS, &topts);
+		if (!t)
+			return lc_try_help();
 	}
 	if (argc - optind == 1) {
-		struct stat st;
-
 		path = argv[optind];
-		if (stat(path, &st)) {
-			lc_err("%s: %s", path, strerror(errno));
-			return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
+		ret = list_target(path, &flt, &is_dir, &real, &dev);
+		if (ret) {
+			lc_table_free(t);
+			return ret;
 		}
-		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			lc_err("%s: not a regular file or a directory", path);
-			return LC_EUSAGE;
-		}
-		flt.any = false;
-		is_dir = S_ISDIR(st.st_mode);
-		flt.by_ino = !is_dir;
-		flt.maj = major(st.st_dev);
-		flt.min = minor(st.st_dev);
-		flt.ino = st.st_ino;
-		dev = device_info(flt.maj, flt.min);
 	}
 	refs = json_object_new_array();
 	/* A states file that cannot be read: what was read is listed, exit 1. */
-	ret = lc_collect_nfsd(&flt, refs, &s_nfsd);
+	ret = lc_collect_nfsd(&flt, refs, &seen[0]);
 	/* /proc/locks or a DAX file's fdinfo that cannot be read: the same */
-	if (list_locks(&flt, refs, &s_locks))
+	if (list_locks(&flt, refs, &seen[1]))
 		ret = LC_EFAIL;
 	names = json_object_new_object();
 	skipped_names = json_object_new_array();
-	if (list_dax(&flt, path, is_dir, refs, names, &s_dax, &skipped, skipped_names))
+	if (list_dax(&flt, real, is_dir, refs, names, &seen[2], &skipped, skipped_names))
 		ret = LC_EFAIL;
 	fill_names(refs, names);
 	json_object_put(names);
 	if (json) {
-		top = json_object_new_object();
-		if (path)
-			json_object_object_add(top, "path", json_object_new_string(path));
-		if (dev)
-			json_object_object_add(top, "device", json_object_get(dev));
-		src = json_object_new_object();
-		json_object_object_add(src, "nfsd", json_object_new_boolean(s_nfsd));
-		json_object_object_add(src, "locks", json_object_new_boolean(s_locks));
-		json_object_object_add(src, "dax_fdinfo", json_object_new_boolean(s_dax));
-		json_object_object_add(src, "dax_skipped", json_object_new_int(skipped));
-		json_object_object_add(src, "dax_skipped_files", json_object_get(skipped_names));
-		json_object_object_add(top, "sources", src);
-		json_object_object_add(top, "references", refs);
-		/*
-		 * json-c escapes quotes, backslashes and C0 controls: names
-		 * cannot break out of their strings. Those that are not UTF-8,
-		 * or hold what displays otherwise than it reads, are \xHH.
-		 */
-		out = json_escape_strings(top) ? NULL :
-		      json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
-						     JSON_C_TO_STRING_NOSLASHESCAPE);
-		if (out) {
-			puts(out);
-		} else {
-			lc_err("list: out of memory");
+		top = list_json(path, dev, refs, seen, skipped, skipped_names);
+		if (print_json(top))
 			ret = LC_EFAIL;
-		}
 		json_object_put(top);
 	} else {
-		if (dev && *jstr(dev, "block_device"))
-			printf("device %s%s%s%s%s\n", jstr(dev, "block_device"),
-			       *jstr(dev, "namespace") ? ": " : "", jstr(dev, "namespace"),
-			       *jstr(dev, "mode") ? " mode " : "", jstr(dev, "mode"));
-		if (print_table(refs, flt.by_ino ? path : NULL)) {
-			lc_err("list: out of memory");
+		if (!topts.raw && !topts.noheadings)
+			table_notes(dev, skipped, seen[2], true);
+		if (print_table(t, refs, flt.by_ino ? path : NULL, &topts)) {
+			lc_err("out of memory");
 			ret = LC_EFAIL;
 		}
-		if (skipped)
-			printf("(DAX DMA references and pins: %u file%s not looked at: opening %s would break a lease or delegation; --json names %s)\n",
-			       skipped, skipped == 1 ? "" : "s", skipped == 1 ? "it" : "them",
-			       skipped == 1 ? "it" : "them");
-		else if (!s_dax)
-			printf("(DAX DMA references and pins: no DAX file looked at, or not reported by this kernel)\n");
-		json_object_put(refs);
+		if (!topts.raw && !topts.noheadings)
+			table_notes(dev, skipped, seen[2], false);
+		lc_table_free(t);
 	}
+	json_object_put(refs);
 	json_object_put(skipped_names);
 	if (dev) {
 		if (*jstr(dev, "mode") && strcmp(jstr(dev, "mode"), "fsdax"))
@@ -1933,5 +2040,6 @@ int cmd_list(int argc, char **argv)
 			       "block_device"), jstr(dev, "mode"));
 		json_object_put(dev);
 	}
+	free(real);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -54,12 +55,23 @@ static void lc_log_reopen(void)
 }
 
 static void lc_vlog(int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void lc_vlog(int prio, const char *fmt, va_list ap)
 {
 	va_list ap2;
 
 	va_copy(ap2, ap);
-	if (lc_syslog)
-		vsyslog(prio, fmt, ap2);
+	if (lc_syslog) {
+		char *msg;
+
+		/* the ident is "layoutctl": the log says which command */
+		if (strncmp(lc_prog, "layoutctl ", 10) || vasprintf(&msg, fmt, ap2) < 0) {
+			vsyslog(prio, fmt, ap2);
+		} else {
+			syslog(prio, "%s: %s", lc_prog + 10, msg);
+			free(msg);
+		}
+	}
 	va_end(ap2);
 	fprintf(stderr, "%s: ", lc_prog);
 	vfprintf(stderr, fmt, ap);
@@ -103,6 +115,80 @@ const char *lc_root(void)
 	const char *r = getenv("LAYOUTCTL_ROOT");
 
 	return r ? r : "";
+}
+
+/*
+ * getopt_long() for a command, in one style for all of them: options
+ * before or after the arguments (unless OPTS starts with '+'), --opt=VALUE
+ * or --opt VALUE, long options spelt out in full, and a mistake said as
+ * "layoutctl CMD: ..." with a pointer to --help rather than the whole
+ * usage. Returns the option, -1 after the last, or '?' once said.
+ */
+int lc_getopt(int argc, char **argv, const char *opts, const struct option *longopts)
+{
+	char spec[64];
+	int c, idx = -1;
+	size_t n;
+
+	/* ':' first: a missing value is told from an unknown option */
+	n = (size_t)snprintf(spec, sizeof(spec), "%s:%s", *opts == '+' ? "+" : "",
+			     opts + (*opts == '+'));
+	if (n >= sizeof(spec))
+		abort();
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, &idx);
+	if (c == '?' || c == ':') {
+		const char *arg = argv[optind - 1];
+
+		char name[64];
+
+		if (strncmp(arg, "--", 2))
+			snprintf(name, sizeof(name), "-%c", optopt);
+		else
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+		if (c == ':')
+			lc_err("option %s needs a value", name);
+		else
+			lc_err("unknown option %s", name);
+		lc_try_help();
+		return '?';
+	}
+	/* getopt_long takes any unambiguous abbreviation; we take none */
+	if (idx >= 0) {
+		const char *tok = argv[optind - 1];
+		size_t len;
+
+		if (longopts[idx].has_arg && optarg && optarg == argv[optind - 1] && optind >= 2)
+			tok = argv[optind - 2];
+		len = strcspn(tok + 2, "=");
+		if (len != strlen(longopts[idx].name) || strncmp(tok + 2, longopts[idx].name, len)) {
+			lc_err("unknown option %.*s (--%s is spelt out in full)", (int)len + 2, tok,
+			       longopts[idx].name);
+			lc_try_help();
+			return '?';
+		}
+	}
+	return c;
+}
+
+/* After a usage mistake was said: where to read more. Returns LC_EUSAGE. */
+int lc_try_help(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", lc_prog);
+	return LC_EUSAGE;
+}
+
+/* A usage mistake other than an option: said, then lc_try_help(). */
+int lc_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", lc_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return lc_try_help();
 }
 
 int lc_path(char *buf, size_t len, const char *fmt, ...)
@@ -320,6 +406,14 @@ bool lc_addr_equal(const struct lc_addr *a, const struct lc_addr *b)
  * errno set. */
 char *lc_read_fd(int fd, size_t max)
 {
+	size_t len;
+
+	return lc_read_fd_len(fd, max, &len);
+}
+
+/* lc_read_fd(), also saying how many bytes were read (NULs included). */
+char *lc_read_fd_len(int fd, size_t max, size_t *lenp)
+{
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap + 1);
 	int err;
@@ -356,6 +450,7 @@ char *lc_read_fd(int fd, size_t max)
 	}
 	close(fd);
 	buf[len] = '\0';
+	*lenp = len;
 	return buf;
 fail:
 	err = errno;
