@@ -351,14 +351,19 @@ static int unfence_prepare(struct fence_job *job, bool sb_configured,
 	int ndone = 0;
 
 	for (int i = 0; i < job->nundo; i++) {
-		struct undo_line u;
 		const struct lc_backend_ops *ops;
+		char verb[16];
+		size_t n = strcspn(job->undo[i], " ");
 		bool seen = false;
 		int ret;
 
-		if (undo_split(job->undo[i], &u))
-			continue;	/* refused by undo_steps(), before any step */
-		ops = backend_of_verb(u.w[0]);
+		/* A line of no backend is refused by undo_steps(), before any
+		 * step is undone. */
+		if (n >= sizeof(verb))
+			continue;
+		memcpy(verb, job->undo[i], n);
+		verb[n] = '\0';
+		ops = backend_of_verb(verb);
 		if (!ops || !ops->prepare)
 			continue;
 		for (int k = 0; k < ndone; k++)
