@@ -6,6 +6,7 @@
 #ifndef LAYOUTCTL_H
 #define LAYOUTCTL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +50,8 @@ int lc_try_help(void);
 int lc_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lc_path(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int lc_vpath(char *buf, size_t len, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 int lc_parse_range(const char *s, uint64_t *off, uint64_t *len);
 int lc_parse_u32(const char *s, unsigned int min, unsigned int max,
 		 unsigned int *out);
@@ -82,13 +85,40 @@ int lc_read_attr(const char *path, char *buf, size_t len);
 int64_t lc_now_ms(void);
 
 /* Runs fn(arg, fd) in a child until deadline (lc_now_ms() time); fd is a
- * pipe whose contents *out receives. The child keeps no descriptor but
- * 0-2, fd and keep[0..nkeep-1], dies with its parent, and leads its own
- * process group, killed at the deadline. Returns an LC_* code. */
+ * pipe whose contents res->out receives. The child keeps no descriptor but
+ * 0-2, fd and keep[0..nkeep-1], dies with its parent, leads its own
+ * process group, killed at the deadline, and starts fn only once the
+ * parent can wait for it with that deadline (util.c). */
 #define LC_RUN_MAX_KEEP	4
+#define LC_RUN_MAX_OUT	(2 << 20)	/* lc_run_limited()'s *out */
+struct lc_run_result {
+	int status;		/* its exit status, when it exited */
+	int signal;		/* the signal that killed it, or 0 */
+	bool timed_out;		/* still running at the deadline: killed */
+	int child_error;	/* lc_exec_limited(): an LC_* code when the child
+				 * failed before the command ran, or 0 */
+	int exec_errno;		/* ... execve()'s errno, when that failed */
+	char *out;		/* what it wrote, NUL-terminated, or NULL */
+	size_t len;
+	size_t dropped;		/* bytes past the bound, read and not kept */
+};
+int lc_run(int (*fn)(void *arg, int fd), void *arg, int64_t deadline,
+	   const int *keep, int nkeep, size_t max_out, struct lc_run_result *res);
+void lc_run_free(struct lc_run_result *res);
+/* lc_run() giving an LC_* code: fn's, or LC_ETIMEDOUT, or LC_EFAIL. */
 int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
 		   int64_t deadline, const int *keep, int nkeep, char **out);
-int lc_exec_limited(char *const argv[], char *const envp[], int64_t deadline);
+struct lc_exec {
+	const char *path;	/* absolute; no shell */
+	char *const *argv;
+	char *const *envp;
+	int (*pre)(void *arg);	/* in the child first: 0 or an LC_* code */
+	void *arg;
+	const int *keep;	/* open for pre (O_CLOEXEC: not the command's) */
+	int nkeep;		/* fewer than LC_RUN_MAX_KEEP */
+};
+int lc_exec_limited(const struct lc_exec *ex, int64_t deadline, size_t max_out,
+		    struct lc_run_result *res);
 int64_t lc_deadline(unsigned int seconds);
 
 /* conf.c */

@@ -191,21 +191,30 @@ int lc_usage_error(const char *fmt, ...)
 	return lc_try_help();
 }
 
-int lc_path(char *buf, size_t len, const char *fmt, ...)
+/* fmt's path under LAYOUTCTL_ROOT into buf; -ENAMETOOLONG if it does not
+ * fit (buf then holds no usable path). */
+int lc_vpath(char *buf, size_t len, const char *fmt, va_list ap)
 {
-	va_list ap;
-	size_t n;
-	int m;
+	int n, m;
 
 	n = snprintf(buf, len, "%s", lc_root());
-	if (n >= len)
+	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
-	va_start(ap, fmt);
 	m = vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
 	if (m < 0 || (size_t)m >= len - n)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+int lc_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = lc_vpath(buf, len, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 /* Unsigned decimal or 0x hex, with an optional binary suffix (k, m, g, t).
@@ -714,13 +723,16 @@ static void close_fds_from(unsigned int lo, unsigned int hi)
 	}
 }
 
+/* Descriptors a child of lc_run() keeps: its pipe, its gate, keep[]. */
+#define RUN_MAX_FDS	(LC_RUN_MAX_KEEP + 2)
+
 /* In the child: closes every descriptor but 0, 1, 2 and keep[]. */
 static void close_other_fds(const int *keep, int nkeep)
 {
-	int k[LC_RUN_MAX_KEEP + 1], n = 0, i, j;
+	int k[RUN_MAX_FDS], n = 0, i, j;
 	unsigned int lo = 3;
 
-	for (i = 0; i < nkeep && n < LC_RUN_MAX_KEEP + 1; i++)
+	for (i = 0; i < nkeep && n < RUN_MAX_FDS; i++)
 		if (keep[i] > 2)
 			k[n++] = keep[i];
 	for (i = 1; i < n; i++)		/* a handful: insertion sort */
@@ -740,27 +752,38 @@ static void close_other_fds(const int *keep, int nkeep)
 }
 
 /*
- * The child's side of lc_run_limited(), before fn runs. It is to hold
- * nothing of the parent's (no lock, no record, no descriptor the helper
- * got from its caller), to die with the parent, and to lead a process
- * group of its own, so that a time limit reaches whatever it starts.
+ * The child's side of lc_run(), before fn runs. It is to hold nothing of
+ * the parent's (no lock, no record, no descriptor the helper got from its
+ * caller), to die with the parent, and to lead a process group of its
+ * own, so that a time limit reaches whatever it starts. Then it waits at
+ * its gate: it starts only once the parent can watch it (run_start()).
  */
-static void child_setup(pid_t parent, int pipefd, const int *keep, int nkeep)
+static void child_setup(pid_t parent, int pipefd, int gate, const int *keep,
+			int nkeep)
 {
-	int fds[LC_RUN_MAX_KEEP + 1];
+	int fds[RUN_MAX_FDS];
 	int i, n = 0;
+	ssize_t r;
+	char go;
 
 	setpgid(0, 0);
 	/* Killed when the parent dies; it may have died already. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(LC_EFAIL);
 	fds[n++] = pipefd;
-	for (i = 0; i < nkeep && n < LC_RUN_MAX_KEEP + 1; i++)
+	fds[n++] = gate;
+	for (i = 0; i < nkeep && n < RUN_MAX_FDS; i++)
 		fds[n++] = keep[i];
 	closelog();
 	close_other_fds(fds, n);
 	lc_log_reopen();
 	signal(SIGPIPE, SIG_DFL);
+	do
+		r = read(gate, &go, 1);
+	while (r < 0 && errno == EINTR);
+	if (r != 1)
+		_exit(LC_EFAIL);	/* not to be watched: nothing done */
+	close(gate);
 }
 
 /*
@@ -774,76 +797,142 @@ static void kill_group(pid_t pid)
 	kill(pid, SIGKILL);
 }
 
-/*
- * Runs fn in a child process and waits for it until deadline (a time of
- * lc_now_ms()), so that a caller can share one time limit between a lock
- * wait and the work.
- * Whatever the child writes to its fd is collected into *out (may be
- * NULL). The child's exit status is returned as it is (fn returns an
- * LC_* code); a child killed by a signal gives LC_EFAIL, one that is
- * still running at the deadline is sent SIGKILL and gives LC_ETIMEDOUT.
- *
- * The child keeps only stdin, stdout, stderr, its end of the pipe and the
- * nkeep descriptors in keep (at most LC_RUN_MAX_KEEP); it dies with the
- * parent (PR_SET_PDEATHSIG), and leads a process group of its own: at the
- * deadline, or once the child has exited, whatever is left in that group
- * is killed. A task stuck in the kernel may outlive the kill: we do not
- * wait for it.
- */
-int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
-		   int64_t deadline, const int *keep, int nkeep, char **out)
-{
-	int pipefd[2], pidfd, status, ret;
-	size_t len = 0, cap = 1024;
-	char *buf = NULL;
-	bool eof = false, exited = false;
-	pid_t pid, parent = getpid();
+/* A child of lc_run(), as its parent sees it. */
+struct run {
+	pid_t pid;
+	int pidfd;		/* its exit, as an event */
+	int pipe;		/* the read end of its fd */
+	bool exited, eof;
+	int64_t exit_ms;	/* when it exited */
+};
 
-	if (nkeep > LC_RUN_MAX_KEEP)
-		return LC_EFAIL;
-	if (out) {
-		*out = NULL;
-		buf = malloc(cap);
-		if (!buf)
-			return LC_EFAIL;
-		buf[0] = '\0';
+/* What the child writes, kept up to max bytes; the rest is read and
+ * counted, so that the child never blocks on a full pipe. */
+struct outbuf {
+	char *buf;
+	size_t len, cap, max, dropped;
+};
+
+/* Reads what is there; false at the end of the pipe (or an error). */
+static bool out_read(int fd, struct outbuf *ob)
+{
+	char chunk[4096];
+	ssize_t r = read(fd, chunk, sizeof(chunk));
+	size_t take;
+
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (r <= 0)
+		return false;
+	take = ob->len + r <= ob->max ? (size_t)r : ob->max - ob->len;
+	if (take && ob->len + take + 1 > ob->cap) {
+		size_t cap = (ob->len + take + 1) * 2;
+		char *nb = realloc(ob->buf, cap > ob->max + 1 ? ob->max + 1 : cap);
+
+		if (!nb) {
+			ob->dropped += r;
+			return true;
+		}
+		ob->buf = nb;
+		ob->cap = cap > ob->max + 1 ? ob->max + 1 : cap;
 	}
-	if (pipe2(pipefd, O_CLOEXEC)) {
-		free(buf);
+	if (take) {
+		memcpy(ob->buf + ob->len, chunk, take);
+		ob->len += take;
+		ob->buf[ob->len] = '\0';
+	}
+	ob->dropped += r - take;
+	return true;
+}
+
+/*
+ * Forks the child that runs fn(arg, fd). It starts fn only once its exit
+ * can be waited for with a deadline (a pidfd): when that cannot be had
+ * (pidfd_open() needs Linux 5.3; a seccomp filter may deny it), the child
+ * is released without running fn and nothing is done. Returns 0, or
+ * LC_EFAIL (said).
+ */
+static int run_start(struct run *r, int (*fn)(void *arg, int fd), void *arg,
+		     const int *keep, int nkeep)
+{
+	int out[2], gate[2], err;
+	pid_t parent = getpid();
+
+	if (pipe2(out, O_CLOEXEC)) {
+		lc_err("cannot start the backend process: pipe: %s", strerror(errno));
+		return LC_EFAIL;
+	}
+	if (pipe2(gate, O_CLOEXEC)) {
+		lc_err("cannot start the backend process: pipe: %s", strerror(errno));
+		close(out[0]);
+		close(out[1]);
 		return LC_EFAIL;
 	}
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		free(buf);
-		return LC_EFAIL;
+	r->pid = fork();
+	if (r->pid == 0) {
+		close(out[0]);
+		close(gate[1]);
+		child_setup(parent, out[1], gate[0], keep, nkeep);
+		_exit(fn(arg, out[1]));
 	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		child_setup(parent, pipefd[1], keep, nkeep);
-		_exit(fn(arg, pipefd[1]));
+	err = errno;
+	close(out[1]);
+	close(gate[0]);
+	if (r->pid < 0) {
+		close(out[0]);
+		close(gate[1]);
+		lc_err("cannot start the backend process: fork: %s", strerror(err));
+		return LC_EFAIL;
 	}
 	/* Also here, so that the group exists before any kill of it. */
-	setpgid(pid, pid);
-	close(pipefd[1]);
-	pidfd = pidfd_open_(pid);
-	if (pidfd < 0) {
-		kill_group(pid);
-		waitpid(pid, NULL, 0);
-		close(pipefd[0]);
-		free(buf);
+	setpgid(r->pid, r->pid);
+	r->pipe = out[0];
+	r->exited = r->eof = false;
+	r->exit_ms = 0;
+	r->pidfd = pidfd_open_(r->pid);
+	if (r->pidfd < 0 || write(gate[1], "", 1) != 1) {
+		err = errno;
+		/* It waits at its gate (child_setup()), in an interruptible
+		 * read: the kill ends it at once, and the wait is short. */
+		close(gate[1]);
+		kill_group(r->pid);
+		waitpid(r->pid, NULL, 0);
+		close(r->pipe);
+		if (r->pidfd >= 0)
+			close(r->pidfd);
+		lc_err("cannot watch the backend process (%s: %s); it was stopped before it did anything",
+		       r->pidfd < 0 ? "pidfd_open, Linux 5.3 or later needed" : "write",
+		       strerror(err));
 		return LC_EFAIL;
 	}
-	while (!exited || !eof) {
+	close(gate[1]);
+	return 0;
+}
+
+/* After the child has exited (and what it left in its group was killed),
+ * what still holds its pipe open gets this long before we stop reading. */
+#define RUN_DRAIN_MS	1000
+
+/*
+ * Collects the child's output until it has exited and its pipe is closed,
+ * or the deadline. Once it has exited, what it left running in its group
+ * (holding the pipe, say) is killed; something outside the group that
+ * keeps the pipe open is given RUN_DRAIN_MS, not the whole time limit.
+ */
+static void run_wait(struct run *r, int64_t deadline, struct outbuf *ob)
+{
+	while (!r->exited || !r->eof) {
 		struct pollfd p[2] = {
-			{ .fd = eof ? -1 : pipefd[0], .events = POLLIN },
-			{ .fd = exited ? -1 : pidfd, .events = POLLIN },
+			{ .fd = r->eof ? -1 : r->pipe, .events = POLLIN },
+			{ .fd = r->exited ? -1 : r->pidfd, .events = POLLIN },
 		};
-		int64_t left = deadline - lc_now_ms();
+		int64_t now = lc_now_ms(), end = deadline, left;
 		int n;
 
+		if (r->exited && r->exit_ms + RUN_DRAIN_MS < end)
+			end = r->exit_ms + RUN_DRAIN_MS;
+		left = end - now;
 		if (left <= 0)
 			break;
 		n = poll(p, 2, left > INT_MAX ? INT_MAX : (int)left);
@@ -851,93 +940,184 @@ int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
 			break;
 		if (n <= 0)
 			continue;
-		if (p[0].revents) {
-			char chunk[512];
-			ssize_t r = read(pipefd[0], chunk, sizeof(chunk));
-
-			if (r <= 0) {
-				eof = true;
-			} else if (buf) {
-				if (len + r + 1 > cap) {
-					char *nb;
-
-					cap = (len + r + 1) * 2;
-					nb = realloc(buf, cap);
-					if (!nb) {
-						eof = true;
-						continue;
-					}
-					buf = nb;
-				}
-				memcpy(buf + len, chunk, r);
-				len += r;
-				buf[len] = '\0';
-			}
-		}
+		if (p[0].revents && !out_read(r->pipe, ob))
+			r->eof = true;
 		if (p[1].revents) {
-			/* What it left running (holding the pipe, say) goes. */
-			exited = true;
-			kill(-pid, SIGKILL);
+			r->exited = true;
+			r->exit_ms = lc_now_ms();
+			kill(-r->pid, SIGKILL);
 		}
 	}
-	close(pipefd[0]);
-	if (!exited || !eof) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-		kill_group(pid);
-		/* Reap it if it dies at once; a task in D state is left. */
-		if (poll(&p, 1, 1000) == 1)
-			waitpid(pid, NULL, 0);
-		close(pidfd);
-		if (out)
-			*out = buf;
-		else
-			free(buf);
-		return LC_ETIMEDOUT;
-	}
-	close(pidfd);
-	if (waitpid(pid, &status, 0) < 0)
-		ret = LC_EFAIL;
-	else if (WIFEXITED(status))
-		ret = WEXITSTATUS(status);
-	else
-		ret = LC_EFAIL;
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return ret;
 }
 
+/* Reaps the child, killed first if it has not exited by the deadline;
+ * its status into res. */
+static void run_finish(struct run *r, struct lc_run_result *res)
+{
+	int status;
+
+	close(r->pipe);
+	if (!r->exited) {
+		struct pollfd p = { .fd = r->pidfd, .events = POLLIN };
+
+		kill_group(r->pid);
+		res->timed_out = true;
+		/* Reap it if it dies at once; a task in D state is left. */
+		if (poll(&p, 1, 1000) == 1)
+			waitpid(r->pid, NULL, 0);
+		close(r->pidfd);
+		return;
+	}
+	close(r->pidfd);
+	if (waitpid(r->pid, &status, 0) < 0)
+		res->status = LC_EFAIL;
+	else if (WIFEXITED(status))
+		res->status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		res->signal = WTERMSIG(status);
+	else
+		res->status = LC_EFAIL;
+}
+
+/*
+ * Runs fn in a child process and waits for it until deadline (a time of
+ * lc_now_ms()), so that a caller can share one time limit between a lock
+ * wait and the work. What the child writes to its fd goes to res->out, at
+ * most max_out bytes of it (0: none kept); res says how the child ended:
+ * its exit status (fn returns an LC_* code), the signal that killed it,
+ * or that it was still running at the deadline and was killed.
+ *
+ * The child keeps only stdin, stdout, stderr, its end of the pipe and the
+ * nkeep descriptors in keep (at most LC_RUN_MAX_KEEP); it dies with the
+ * parent (PR_SET_PDEATHSIG), and leads a process group of its own: at the
+ * deadline, or once the child has exited, whatever is left in that group
+ * is killed. A task stuck in the kernel may outlive the kill: we do not
+ * wait for it. Returns 0 with res filled in (lc_run_free() it), or
+ * LC_EFAIL, said, when fn could not be run: then it has done nothing.
+ */
+int lc_run(int (*fn)(void *arg, int fd), void *arg, int64_t deadline,
+	   const int *keep, int nkeep, size_t max_out, struct lc_run_result *res)
+{
+	struct outbuf ob = { .max = max_out };
+	struct run r;
+
+	memset(res, 0, sizeof(*res));
+	if (nkeep < 0 || nkeep > LC_RUN_MAX_KEEP)
+		return LC_EFAIL;
+	if (run_start(&r, fn, arg, keep, nkeep))
+		return LC_EFAIL;
+	run_wait(&r, deadline, &ob);
+	run_finish(&r, res);
+	res->out = ob.buf;
+	res->len = ob.len;
+	res->dropped = ob.dropped;
+	return 0;
+}
+
+void lc_run_free(struct lc_run_result *res)
+{
+	free(res->out);
+	res->out = NULL;
+}
+
+/*
+ * lc_run() for a child whose exit status is an LC_* code: returns it,
+ * LC_ETIMEDOUT when the child was killed at the deadline, LC_EFAIL when it
+ * was killed otherwise or could not be run. *out (may be NULL) receives
+ * what it wrote, also after a timeout; NULL when it could not be run.
+ */
+int lc_run_limited(int (*fn)(void *arg, int fd), void *arg,
+		   int64_t deadline, const int *keep, int nkeep, char **out)
+{
+	struct lc_run_result res;
+
+	if (out)
+		*out = NULL;
+	if (lc_run(fn, arg, deadline, keep, nkeep, out ? LC_RUN_MAX_OUT : 0, &res))
+		return LC_EFAIL;
+	if (out) {
+		*out = res.out;
+		res.out = NULL;
+	}
+	lc_run_free(&res);
+	if (res.timed_out)
+		return LC_ETIMEDOUT;
+	return res.signal ? LC_EFAIL : res.status;
+}
+
+/* What the child of lc_exec_limited() says of a failure before the
+ * command ran, on a pipe that exec closes. */
+struct exec_failure {
+	int code;		/* an LC_* code */
+	int err;		/* execve()'s errno, or 0 */
+};
+
 struct exec_args {
-	char *const *argv;
-	char *const *envp;
+	const struct lc_exec *ex;
+	int failpipe;
 };
 
 static int exec_child(void *arg, int fd)
 {
 	struct exec_args *a = arg;
-	int devnull = open("/dev/null", O_RDONLY);
+	const struct lc_exec *ex = a->ex;
+	struct exec_failure f = { 0, 0 };
+	int devnull;
 
+	if (ex->pre)
+		f.code = ex->pre(ex->arg);
+	if (f.code) {
+		if (write(a->failpipe, &f, sizeof(f)) < 0)
+			f.code = LC_EFAIL;
+		return f.code;
+	}
+	/* In a process group of its own it must not read the terminal; what
+	 * it prints is ours to log. */
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull >= 0)
 		dup2(devnull, STDIN_FILENO);
-	dup2(STDERR_FILENO, STDOUT_FILENO);
-	close(fd);
-	execve(a->argv[0], a->argv, a->envp);
-	fprintf(stderr, "%s: cannot run %s: %s\n", lc_prog, a->argv[0],
-		strerror(errno));
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	execve(ex->path, ex->argv, ex->envp);
+	f.code = LC_EFAIL;
+	f.err = errno;
+	if (write(a->failpipe, &f, sizeof(f)) < 0)
+		f.code = LC_EFAIL;
 	return 127;
 }
 
-/* Runs argv (argv[0] an absolute path, no shell) with envp until deadline.
- * Returns LC_OK if it exited 0, LC_ETIMEDOUT, or LC_EFAIL. */
-int lc_exec_limited(char *const argv[], char *const envp[],
-		    int64_t deadline)
+/*
+ * Runs ex->path (absolute, no shell) with ex->argv and ex->envp until
+ * deadline, its standard output and error collected (at most max_out
+ * bytes) and its standard input /dev/null; ex->pre runs in the child
+ * first, with ex->keep open (give them O_CLOEXEC: the command gets none).
+ * res as for lc_run(), its status the command's own, or res->child_error
+ * when pre or execve failed (res->exec_errno for execve). Returns 0, or
+ * LC_EFAIL, said, when nothing could be run.
+ */
+int lc_exec_limited(const struct lc_exec *ex, int64_t deadline, size_t max_out,
+		    struct lc_run_result *res)
 {
-	struct exec_args a = { argv, envp };
-	int ret = lc_run_limited(exec_child, &a, deadline, NULL, 0, NULL);
+	int fp[2], keep[LC_RUN_MAX_KEEP], n = 0, ret;
+	struct exec_args a = { ex, -1 };
+	struct exec_failure f;
 
-	if (ret == LC_OK || ret == LC_ETIMEDOUT)
-		return ret;
-	return LC_EFAIL;
+	if (ex->nkeep < 0 || ex->nkeep >= LC_RUN_MAX_KEEP)
+		return LC_EFAIL;
+	if (pipe2(fp, O_CLOEXEC | O_NONBLOCK)) {
+		lc_err("cannot run %s: pipe: %s", ex->path, strerror(errno));
+		return LC_EFAIL;
+	}
+	for (n = 0; n < ex->nkeep; n++)
+		keep[n] = ex->keep[n];
+	keep[n++] = fp[1];
+	a.failpipe = fp[1];
+	ret = lc_run(exec_child, &a, deadline, keep, n, max_out, res);
+	close(fp[1]);
+	if (!ret && read(fp[0], &f, sizeof(f)) == (ssize_t)sizeof(f)) {
+		res->child_error = f.code;
+		res->exec_errno = f.err;
+	}
+	close(fp[0]);
+	return ret;
 }

@@ -61,8 +61,8 @@ scenario() {
 	record breaker_wakeups "$(trace_count break_lease_unblock "$trace")"
 	check "breaker-not-polling" lt "$(trace_count break_lease_unblock "$trace")" $(( ${t:-0} / 500 + 10 ))
 	out=$(on server "$LAYOUTCTL fenced --json")
-	note "fenced: $(jq -c '[.[] | {client, sb_id, complete}]' <<< "$out" 2>/dev/null)"
-	check "frozen-client-fenced" eq "$(jq -r '.[] | select(.client == "client1") | .complete' <<< "$out")" true
+	note "fenced: $(jq -c '[.fences[] | {client, sb_id, complete}]' <<< "$out" 2>/dev/null)"
+	check "frozen-client-fenced" eq "$(jq -r '.fences[] | select(.client == "client1") | .complete' <<< "$out")" true
 	check "truncate-completed" test -n "$t"
 	# The fence was for the device: client1's layout on h.dat went with it.
 	check "fenced-client-forgotten-on-device" on server "! $LAYOUTCTL list /srv/export/h.dat | grep -q '^pnfs-layout .*10.55.1.2'"

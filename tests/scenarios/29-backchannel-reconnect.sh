@@ -54,9 +54,9 @@ scenario() {
 	record recall_releases "$(trace_count nfsd_layout_recall_release "$trace")"
 	record recall_requeues "$(trace_count nfsd_layout_recall_requeue "$trace")"
 	fenced=$(on server "$LAYOUTCTL fenced --json")
-	note "fenced: $(jq -c '[.[] | {client, sb_id, complete}]' <<< "$fenced" 2>/dev/null)"
+	note "fenced: $(jq -c '[.fences[] | {client, sb_id, complete}]' <<< "$fenced" 2>/dev/null)"
 	check "truncate-completed" grep -q "rc=0" <<< "$out"
-	check "reconnecting-client-not-fenced" eq "$(jq -r '[.[] | select(.client == "client1")] | length' <<< "$fenced")" 0
+	check "reconnecting-client-not-fenced" eq "$(jq -r '[.fences[] | select(.client == "client1")] | length' <<< "$fenced")" 0
 	check "no-recall-failure" eq "$(trace_count nfsd_layout_recall_fail "$trace")" 0
 	# The client's answer (here NFS4ERR_NOMATCHING_LAYOUT, or a return),
 	# not a recall given up, ended it.

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the fencing backends share: the table of backends, exit codes,
+ * checked paths, configfs (and its fake stand-in under LAYOUTCTL_ROOT),
+ * undo lines, and running a backend's steps in a child with a time limit.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fence.h"
+
+static const struct lc_backend_ops *const backends[] = {
+	&lc_nvmet_ops, &lc_iscsi_ops, &lc_command_ops,
+};
+
+const struct lc_backend_ops *backend_ops(enum lc_backend b)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (backends[i]->type == b)
+			return backends[i];
+	return NULL;
+}
+
+/* The backend whose fences journal undo lines that start with @verb. */
+const struct lc_backend_ops *backend_of_verb(const char *verb)
+{
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		for (const char *const *v = backends[i]->verbs; *v; v++)
+			if (!strcmp(*v, verb))
+				return backends[i];
+	return NULL;
+}
+
+int errno_code(int err)
+{
+	err = err < 0 ? -err : err;
+	if (err == EACCES || err == EPERM)
+		return LC_EPERM;
+	if (err == ENOENT)
+		return LC_ENOENT;
+	if (err == ETIMEDOUT)
+		return LC_ETIMEDOUT;
+	return LC_EFAIL;
+}
+
+/* What an exit code means, for the last line of a fence's log. */
+const char *code_text(int code)
+{
+	switch (code) {
+	case LC_ECONF: return "configuration";
+	case LC_ETIMEDOUT: return "timed out";
+	case LC_EPERM: return "not permitted";
+	case LC_ENOENT: return "no such target object";
+	default: return "backend error";
+	}
+}
+
+/* A system path under LAYOUTCTL_ROOT (lc_path()); one that does not fit
+ * is said and gives -ENAMETOOLONG. */
+int fence_path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = lc_vpath(buf, len, fmt, ap);
+	va_end(ap);
+	if (err)
+		lc_err("path too long: %.80s...", buf);
+	return err;
+}
+
+/* snprintf() that fails with -ENAMETOOLONG rather than cut the text. */
+int fence_fmt(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * Whether a namespace's device_path is the block device SB-ID names: by
+ * device number where the path is a block device, otherwise by name (the
+ * device's own name, or its device-mapper name).
+ */
+bool same_device(const char *device_path, const char *sbid)
+{
+	char p[PATH_MAX], v[256], *copy, *base;
+	unsigned int maj, min;
+	struct stat st;
+	bool same = false;
+
+	if (lc_path(p, sizeof(p), "%s", device_path) == 0 &&
+	    stat(p, &st) == 0 && S_ISBLK(st.st_mode) &&
+	    lc_path(p, sizeof(p), "/sys/class/block/%s/dev", sbid) == 0 &&
+	    lc_read_attr(p, v, sizeof(v)) == 0 &&
+	    sscanf(v, "%u:%u", &maj, &min) == 2)
+		return major(st.st_rdev) == maj && minor(st.st_rdev) == min;
+	copy = strdup(device_path);
+	if (!copy)
+		return true;	/* assume the worst */
+	base = basename(copy);
+	if (!strcmp(base, sbid))
+		same = true;
+	else if (lc_path(p, sizeof(p), "/sys/class/block/%s/dm/name", sbid) == 0 &&
+		 lc_read_attr(p, v, sizeof(v)) == 0 && !strcmp(base, v))
+		same = true;
+	free(copy);
+	return same;
+}
+
+/*
+ * In a fake tree (LAYOUTCTL_ROOT, for tests) attributes are plain files and
+ * the default groups configfs makes with an item (an ACL's attrib/, auth/,
+ * param/) plain directories: removed here, as configfs removes them with
+ * the item. Symbolic links stay, as in configfs, where they are the
+ * user's and keep the rmdir from succeeding.
+ */
+static void fake_empty(const char *path, int depth)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char p[PATH_MAX];
+	struct stat st;
+
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    fence_fmt(p, sizeof(p), "%s/%s", path, de->d_name) ||
+		    lstat(p, &st))
+			continue;
+		if (S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode)) {
+			unlink(p);
+		} else if (S_ISDIR(st.st_mode) && depth < 4) {
+			fake_empty(p, depth + 1);
+			rmdir(p);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/* rmdir of a configfs directory: its attributes go with it. */
+int configfs_rmdir(const char *path)
+{
+	if (*lc_root())
+		fake_empty(path, 0);
+	return rmdir(path);
+}
+
+/* mkdir of a configfs item; one that is there already will do. */
+int configfs_mkdir(const char *path)
+{
+	return mkdir(path, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+int configfs_symlink(const char *target, const char *path)
+{
+	return symlink(target, path) && errno != EEXIST ? -errno : 0;
+}
+
+/* An attribute: in a fake tree, its default group is made as configfs
+ * would have made it with the item. 0 or -errno. */
+int configfs_write(const char *path, const char *val)
+{
+	if (*lc_root()) {
+		char dir[PATH_MAX], *slash;
+
+		if (fence_fmt(dir, sizeof(dir), "%s", path))
+			return -ENAMETOOLONG;
+		slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			mkdir(dir, 0755);
+		}
+	}
+	return lc_write_file(path, val);
+}
+
+/*
+ * The top of what a leak check walks, under LAYOUTCTL_ROOT; NULL (said) when
+ * it cannot be read: what cannot be read cannot be shown closed.
+ */
+DIR *leak_check_dir(const char *path)
+{
+	char p[PATH_MAX];
+	DIR *d;
+
+	if (fence_path(p, sizeof(p), "%s", path))
+		return NULL;
+	d = opendir(p);
+	if (!d)
+		lc_err("cannot read %s: %s", p, strerror(errno));
+	return d;
+}
+
+/*
+ * A word of an undo line names a configfs entry (a port, an NQN, an IQN, a
+ * LUN, a link) or is a value (a number, hex): one path component,
+ * printable, no "." or "..". Only root writes records, but an undo builds
+ * paths from them as root.
+ */
+bool undo_word_ok(const char *w)
+{
+	if (!*w || !strcmp(w, ".") || !strcmp(w, ".."))
+		return false;
+	for (; *w; w++)
+		if (*w == '/' || *(const unsigned char *)w < 0x21 ||
+		    *(const unsigned char *)w > 0x7e)
+			return false;
+	return true;
+}
+
+/* Splits an undo line into u; a line with a word that is no configfs name,
+ * or too many, is said and refused (-EINVAL). */
+int undo_split(const char *line, struct undo_line *u)
+{
+	char *s, *save = NULL;
+
+	u->text = line;
+	u->n = 0;
+	if (fence_fmt(u->buf, sizeof(u->buf), "%s", line)) {
+		lc_err("cannot undo \"%.64s...\": too long", line);
+		return -EINVAL;
+	}
+	for (s = strtok_r(u->buf, " ", &save); s; s = strtok_r(NULL, " ", &save)) {
+		if (u->n == UNDO_MAX_WORDS) {
+			lc_err("cannot undo \"%s\": too many words", line);
+			return -EINVAL;
+		}
+		if (u->n && !undo_word_ok(s)) {
+			lc_err("cannot undo \"%s\": \"%s\" names no configfs entry",
+			       line, s);
+			return -EINVAL;
+		}
+		u->w[u->n++] = s;
+	}
+	if (!u->n) {
+		lc_err("cannot undo an empty step");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void say(int fd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdprintf(fd, fmt, ap);
+	va_end(ap);
+}
+
+static int cut_child(void *arg, int fd)
+{
+	struct fence_job *job = arg;
+	int ret = job->ops->cut(job);
+
+	/* Last, nothing else may still let the client at the device. */
+	if (ret == LC_OK && job->ops->leaks && job->ops->leaks(job))
+		ret = LC_EFAIL;
+	return ret;
+}
+
+/*
+ * A backend's fence that is a series of configfs steps: run in a child
+ * that holds nothing of ours but the journal, until the job's deadline
+ * (lc_run_limited()).
+ */
+int fence_in_child(struct fence_job *job)
+{
+	return lc_run_limited(cut_child, job, job->deadline, &job->journal, 1, NULL);
+}

@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The iscsi backend (LIO): the initiator's node ACL under the target
+ * portal group is removed with its LUN mappings, which ends its sessions;
+ * a portal group in demo mode (generate_node_acls) cannot be fenced this
+ * way. An ACL that is not there counts as cut only when a recorded fence
+ * of ours removed it: otherwise the configured name may be wrong and the
+ * client's own ACL stand, and the fence fails. A session LIO lists under a
+ * dynamic ACL for the initiator fails it too. Last, as for nvmet, every
+ * portal group of every target with a LUN on the device must keep the
+ * client out (iscsi_leaks()): no demo mode, no ACL of the initiator, no
+ * connection from the client's addresses under any name.
+ *
+ * Before it removes an ACL, the fence journals what unfence needs to make
+ * it again as it was (acl_save()): its attributes (those of attrib/, cmdsn_depth),
+ * its tag, and each mapped LUN with its link and write_protect. CHAP
+ * secrets (auth/) are never written to disk: that the ACL had credentials
+ * is recorded ("aclauth"), and unfence refuses to make such an ACL without
+ * them; once the administrator has made it again with its credentials,
+ * unfence restores the rest.
+ *
+ * Undo lines, TGT TPG INI first after the verb:
+ *   acl TGT TPG INI                              the ACL
+ *   lun TGT TPG INI LUN_N TPGLUN|- LINK|- WP     a mapped LUN
+ *   aclattrib TGT TPG INI NAME VALUE             attrib/NAME, a number
+ *   aclattr TGT TPG INI NAME VALUE               NAME (cmdsn_depth), a number
+ *   acltag TGT TPG INI HEX                       the tag, hex-encoded
+ *   aclauth TGT TPG INI                          it had CHAP credentials
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fence.h"
+
+#define ACL_TAG_MAX	64	/* LIO's MAX_ACL_TAG_SIZE */
+
+/* Does LIO list a session of @ini that no configured ACL explains? */
+static bool iscsi_dynamic_session(const char *tgt, unsigned int tpg,
+				  const char *ini)
+{
+	char p[PATH_MAX], *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	bool found = false;
+	FILE *f;
+
+	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u/dynamic_sessions", tgt, tpg))
+		return true;	/* cannot tell: assume it does */
+	f = fopen(p, "re");
+	if (!f)
+		return false;
+	if (getdelim(&buf, &len, '\0', f) > 0)
+		for (line = strtok_r(buf, "\n", &save); line && !found;
+		     line = strtok_r(NULL, "\n", &save))
+			found = !strcmp(line, ini);
+	free(buf);
+	fclose(f);
+	return found;
+}
+
+/* Did a fence of ours, recorded, remove @ini's ACL from this group? */
+static bool iscsi_acl_removed_by_us(const struct fence_job *job,
+				    const char *tgt, unsigned int tpg,
+				    const char *ini)
+{
+	char want[2048];
+
+	if (fence_fmt(want, sizeof(want), "acl %s %u %s", tgt, tpg, ini))
+		return false;
+	for (int i = 0; i < job->nundo; i++)
+		if (!strcmp(job->undo[i], want))
+			return true;
+	return false;
+}
+
+/* The ACLs of a portal group, for a message: "a, b" or "none". */
+static void iscsi_acl_names(const char *tgt, unsigned int tpg, char *buf,
+			    size_t len)
+{
+	char p[PATH_MAX];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	buf[0] = '\0';
+	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u/acls", tgt, tpg))
+		return;
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		int w;
+
+		if (de->d_name[0] == '.')
+			continue;
+		w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", de->d_name);
+		if (w < 0 || (size_t)w >= len - n)
+			break;
+		n += w;
+	}
+	if (d)
+		closedir(d);
+	if (!n && len > 4)
+		memcpy(buf, "none", 5);
+}
+
+/* Does the LUN @lun of portal group @tpg link to a backstore on @sbid? */
+static bool iscsi_lun_on(const char *tgt, const char *tpg, const char *lun,
+			 const char *sbid)
+{
+	char p[PATH_MAX], v[PATH_MAX];
+	struct dirent *ke;
+	bool found = false;
+	DIR *kd;
+
+	if (fence_path(p, sizeof(p), LIO "/%s/%s/lun/%s", tgt, tpg, lun))
+		return true;
+	kd = opendir(p);
+	/* The LUN's link to its backstore, whose udev_path names it. */
+	while (kd && !found && (ke = readdir(kd))) {
+		struct stat st;
+
+		if (ke->d_name[0] == '.')
+			continue;
+		if (fence_path(p, sizeof(p), LIO "/%s/%s/lun/%s/%s", tgt, tpg, lun,
+			       ke->d_name)) {
+			found = true;
+			break;
+		}
+		if (lstat(p, &st) || !S_ISLNK(st.st_mode) ||
+		    fence_path(p, sizeof(p), LIO "/%s/%s/lun/%s/%s/udev_path", tgt,
+			       tpg, lun, ke->d_name) ||
+		    lc_read_attr(p, v, sizeof(v)))
+			continue;
+		found = same_device(v, sbid);
+	}
+	if (kd)
+		closedir(kd);
+	return found;
+}
+
+/* Is a LUN of this portal group backed by the device @sbid? */
+static bool iscsi_tpg_exports(const char *tgt, const char *tpg,
+			      const char *sbid)
+{
+	char p[PATH_MAX];
+	struct dirent *le;
+	bool found = false;
+	DIR *ld;
+
+	if (fence_path(p, sizeof(p), LIO "/%s/%s/lun", tgt, tpg))
+		return true;	/* assume the worst */
+	ld = opendir(p);
+	if (!ld)
+		return true;	/* cannot tell: assume it does */
+	while (!found && (le = readdir(ld)))
+		if (!strncmp(le->d_name, "lun_", 4))
+			found = iscsi_lun_on(tgt, tpg, le->d_name, sbid);
+	closedir(ld);
+	return found;
+}
+
+/* Does an ACL's info show a connection from one of the client's addresses?
+ * LIO prints each as "   Address ADDR TRANSPORT". */
+static bool iscsi_acl_from_client(const char *path, const struct lc_client *c)
+{
+	char *text = lc_read_file(path, 1 << 16), *line, *save = NULL;
+	bool found = false;
+
+	if (!text)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char a[64];
+		struct lc_addr addr;
+
+		if (sscanf(line, " Address %63s", a) != 1 || lc_parse_addr(a, &addr))
+			continue;
+		for (int i = 0; i < c->naddrs && !found; i++)
+			found = lc_addr_equal(&addr, &c->addrs[i]);
+	}
+	free(text);
+	return found;
+}
+
+/* The ways into one portal group that exports the device (see below). */
+static int iscsi_tpg_leaks(const struct lc_client *c, const char *ini,
+			   const char *sbid, const char *tgt, const char *tpg)
+{
+	char p[PATH_MAX], v[64];
+	struct dirent *ae;
+	int leaks = 0;
+	DIR *ad;
+
+	if (fence_path(p, sizeof(p), LIO "/%s/%s/attrib/generate_node_acls", tgt, tpg))
+		return 1;
+	if (lc_read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
+		lc_err("%s %s exports %s in demo mode: any initiator may log in",
+		       tgt, tpg, sbid);
+		return 1;
+	}
+	if (fence_path(p, sizeof(p), LIO "/%s/%s/acls/%s", tgt, tpg, ini) || path_exists(p)) {
+		lc_err("%s %s still exports %s to initiator %s", tgt, tpg, sbid, ini);
+		leaks++;
+	}
+	if (fence_path(p, sizeof(p), LIO "/%s/%s/acls", tgt, tpg))
+		return leaks + 1;
+	ad = opendir(p);
+	if (!ad) {
+		lc_err("cannot read %s: %s", p, strerror(errno));
+		return leaks + 1;
+	}
+	while ((ae = readdir(ad))) {
+		if (ae->d_name[0] == '.')
+			continue;
+		if (fence_path(p, sizeof(p), LIO "/%s/%s/acls/%s/info", tgt, tpg,
+			       ae->d_name)) {
+			leaks++;
+			continue;
+		}
+		if (!iscsi_acl_from_client(p, c))
+			continue;
+		lc_err("%s %s has a session from client \"%s\" as initiator %s, exporting %s",
+		       tgt, tpg, c->name, ae->d_name, sbid);
+		leaks++;
+	}
+	closedir(ad);
+	return leaks;
+}
+
+/*
+ * After the fence, what still lets the client at the device: any portal
+ * group of any target with a LUN on the device that is in demo mode, still
+ * has an ACL of the initiator, or has a session from one of the client's
+ * addresses under whatever name (a renamed initiator, another client's
+ * ACL). Multipath setups export a device through several groups; each
+ * must be cut. Returns the number of ways in, each said.
+ */
+static int iscsi_leaks(struct fence_job *job)
+{
+	const char *ini = job->client->iscsi_initiator, *sbid = job->sb->id;
+	char p[PATH_MAX];
+	struct dirent *te, *ge;
+	DIR *td, *gd;
+	int leaks = 0;
+
+	td = leak_check_dir(LIO);
+	if (!td)
+		return 1;
+	while ((te = readdir(td))) {
+		if (te->d_name[0] == '.')
+			continue;
+		if (fence_path(p, sizeof(p), LIO "/%s", te->d_name)) {
+			leaks++;
+			continue;
+		}
+		gd = opendir(p);
+		while (gd && (ge = readdir(gd)))
+			if (!strncmp(ge->d_name, "tpgt_", 5) &&
+			    iscsi_tpg_exports(te->d_name, ge->d_name, sbid))
+				leaks += iscsi_tpg_leaks(job->client, ini, sbid,
+							 te->d_name, ge->d_name);
+		if (gd)
+			closedir(gd);
+	}
+	closedir(td);
+	return leaks;
+}
+
+/* ---- What an ACL is made of, kept for unfence ---- */
+
+static bool all_digits(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/* An attribute we can keep: a regular file its owner may read and write
+ * (configfs gives read-only ones 0444, write-only ones 0200). */
+static bool attr_keepable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       (st.st_mode & (S_IRUSR | S_IWUSR)) == (S_IRUSR | S_IWUSR);
+}
+
+static void hex_encode(const char *s, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+
+	for (; *s; s++) {
+		*out++ = x[(unsigned char)*s >> 4];
+		*out++ = x[(unsigned char)*s & 15];
+	}
+	*out = '\0';
+}
+
+static int hex_decode(const char *s, char *out, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 || n / 2 >= len)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i += 2) {
+		unsigned int b;
+
+		if (sscanf(s + i, "%2x", &b) != 1 || !b)
+			return -EINVAL;
+		*out++ = b;
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* Journals the number attributes of directory @dir (the ACL or its
+ * attrib/) as VERB lines. What cannot be kept is said. */
+static int acl_save_numbers(struct fence_job *job, const char *dir,
+			    const char *verb, const char *tgt, unsigned int tpg,
+			    const char *ini)
+{
+	char p[PATH_MAX], v[64];
+	struct dirent *de;
+	int ret = LC_OK;
+	DIR *d = opendir(dir);
+
+	while (d && ret == LC_OK && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, "tag") ||
+		    fence_fmt(p, sizeof(p), "%s/%s", dir, de->d_name) ||
+		    !attr_keepable(p) || !undo_word_ok(de->d_name))
+			continue;
+		if (lc_read_attr(p, v, sizeof(v)) || !all_digits(v)) {
+			lc_notice("ACL %s of %s tpgt_%u: %s not kept, unfence leaves it at its default",
+				  ini, tgt, tpg, de->d_name);
+			continue;
+		}
+		if (journal_step(job, "%s %s %u %s %s %s", verb, tgt, tpg, ini,
+				 de->d_name, v))
+			ret = LC_EFAIL;
+	}
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+/* Whether the ACL at @acl has CHAP credentials; when they cannot be read,
+ * it is taken to have them. */
+static bool acl_has_chap(const char *acl)
+{
+	static const char *const keys[] = {
+		"userid", "password", "userid_mutual", "password_mutual",
+	};
+	char p[PATH_MAX], v[512];
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		int err;
+
+		if (fence_fmt(p, sizeof(p), "%s/auth/%s", acl, keys[i]))
+			return true;
+		err = lc_read_attr(p, v, sizeof(v));
+		if (err == -ENOENT)
+			continue;
+		if (err || (*v && strcmp(v, "NULL")))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Before the ACL at @acl is removed: what unfence needs to make it again,
+ * journaled (see the top of this file). Reading changes nothing; a value
+ * that cannot be kept is said and does not stop the fence.
+ */
+static int acl_save(struct fence_job *job, const char *acl, const char *tgt,
+		    unsigned int tpg, const char *ini)
+{
+	char p[PATH_MAX], tag[ACL_TAG_MAX * 4], hex[sizeof(tag) * 2];
+
+	if (fence_fmt(p, sizeof(p), "%s/attrib", acl) ||
+	    acl_save_numbers(job, p, "aclattrib", tgt, tpg, ini) ||
+	    acl_save_numbers(job, acl, "aclattr", tgt, tpg, ini))
+		return LC_EFAIL;
+	if (fence_fmt(p, sizeof(p), "%s/tag", acl) == 0 && attr_keepable(p) &&
+	    lc_read_attr(p, tag, sizeof(tag)) == 0 && *tag) {
+		hex_encode(tag, hex);
+		if (journal_step(job, "acltag %s %u %s %s", tgt, tpg, ini, hex))
+			return LC_EFAIL;
+	}
+	if (acl_has_chap(acl) && journal_step(job, "aclauth %s %u %s", tgt, tpg, ini))
+		return LC_EFAIL;
+	return LC_OK;
+}
+
+/*
+ * A mapped LUN's link (named anything) to the portal group's LUN: its name
+ * into @lname and the portal group LUN it leads to into @tpglun, "-" each
+ * when there is none.
+ */
+static void mapped_lun_link(const char *dir, char *lname, size_t llen,
+			    char *tpglun, size_t tlen)	/* each at least 2 */
+{
+	char l[PATH_MAX], target[PATH_MAX], *base;
+	struct dirent *le;
+	DIR *ld = opendir(dir);
+	ssize_t n;
+
+	memcpy(lname, "-", 2);
+	memcpy(tpglun, "-", 2);
+	while (ld && (le = readdir(ld))) {
+		struct stat st;
+
+		if (le->d_name[0] == '.' ||
+		    fence_fmt(l, sizeof(l), "%s/%s", dir, le->d_name) ||
+		    lstat(l, &st) || !S_ISLNK(st.st_mode) ||
+		    fence_fmt(lname, llen, "%s", le->d_name))
+			continue;
+		n = readlink(l, target, sizeof(target) - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		while (n > 1 && target[n - 1] == '/')
+			target[--n] = '\0';
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		if (!undo_word_ok(base) || fence_fmt(tpglun, tlen, "%s", base)) {
+			lc_err("mapped LUN %s: cannot tell the LUN its link %s leads to; unfence will not map it again",
+			       dir, le->d_name);
+			memcpy(tpglun, "-", 2);
+		}
+	}
+	if (ld)
+		closedir(ld);
+}
+
+/* Unmaps and removes one mapped LUN, @lun of ACL @acl, journaled first. */
+static int unmap_lun(struct fence_job *job, const char *acl, const char *lun,
+		     const char *tgt, unsigned int tpg, const char *ini)
+{
+	char q[PATH_MAX], p[PATH_MAX], lname[NAME_MAX + 1], tpglun[NAME_MAX + 1];
+	char wp[16];
+	int err;
+
+	if (fence_fmt(q, sizeof(q), "%s/%s", acl, lun) ||
+	    fence_fmt(p, sizeof(p), "%s/write_protect", q))
+		return LC_EFAIL;
+	mapped_lun_link(q, lname, sizeof(lname), tpglun, sizeof(tpglun));
+	if (lc_read_attr(p, wp, sizeof(wp)) || !all_digits(wp))
+		memcpy(wp, "0", 2);
+	if (journal_step(job, "lun %s %u %s %s %s %s %s", tgt, tpg, ini, lun,
+			 strcmp(lname, "-") ? tpglun : "-", lname, wp))
+		return LC_EFAIL;
+	if (strcmp(lname, "-")) {
+		if (fence_fmt(p, sizeof(p), "%s/%s", q, lname))
+			return LC_EFAIL;
+		if (unlink(p)) {
+			err = errno;
+			lc_err("unmap %s %s: %s", ini, lun, strerror(err));
+			return errno_code(err);
+		}
+	}
+	if (configfs_rmdir(q)) {
+		err = errno;
+		lc_err("remove %s %s: %s", ini, lun, strerror(err));
+		return errno_code(err);
+	}
+	return LC_OK;
+}
+
+/* The configured portal group: there, exporting the device, by ACL only. */
+static int iscsi_tpg_check(struct fence_job *job, const char *ini,
+			   const char *tgt, unsigned int tpg)
+{
+	char p[PATH_MAX], v[64];
+
+	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u", tgt, tpg) || !path_exists(p)) {
+		lc_err("iSCSI target %s portal group %u does not exist", tgt, tpg);
+		return LC_ENOENT;
+	}
+	if (fence_fmt(v, sizeof(v), "tpgt_%u", tpg) ||
+	    !iscsi_tpg_exports(tgt, v, job->sb->id)) {
+		lc_err("%s tpgt_%u has no LUN backed by %s: are iscsi-target and iscsi-tpg of [sb \"%s\"] in %s right? NOT fenced",
+		       tgt, tpg, job->sb->id, job->sb->id, job->conf->path);
+		return LC_ECONF;
+	}
+	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u/attrib/generate_node_acls", tgt, tpg))
+		return LC_EFAIL;
+	if (lc_read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
+		lc_err("%s tpgt_%u is in demo mode (generate_node_acls=1): any initiator may log in, it cannot be fenced by ACL",
+		       tgt, tpg);
+		return LC_EFAIL;
+	}
+	if (iscsi_dynamic_session(tgt, tpg, ini)) {
+		lc_err("initiator %s has a session on %s tpgt_%u through a dynamic ACL; it cannot be cut by ACL, NOT fenced",
+		       ini, tgt, tpg);
+		return LC_EFAIL;
+	}
+	return LC_OK;
+}
+
+/*
+ * No ACL of @ini: no session of it can log in; but that shows the client
+ * cut only if @ini is its name, which we know only when a fence of ours
+ * removed the ACL. Otherwise it may be a misspelled iscsi-initiator, and
+ * the client's own ACL stands.
+ */
+static int iscsi_no_acl(struct fence_job *job, const char *ini, const char *tgt,
+			unsigned int tpg)
+{
+	char names[1024];
+
+	if (iscsi_acl_removed_by_us(job, tgt, tpg, ini))
+		return LC_OK;	/* the leak check decides */
+	iscsi_acl_names(tgt, tpg, names, sizeof(names));
+	lc_err("initiator %s (client \"%s\" in %s) has no ACL on %s tpgt_%u, and no fence recorded removing one: is iscsi-initiator right? ACLs there: %s; NOT fenced",
+	       ini, job->client->name, job->conf->path, tgt, tpg, names);
+	return LC_ENOENT;
+}
+
+static int iscsi_cut(struct fence_job *job)
+{
+	const char *ini = job->client->iscsi_initiator;
+	const char *tgt = job->sb->iscsi_target;
+	unsigned int tpg = job->sb->iscsi_tpg;
+	char acl[PATH_MAX];
+	struct dirent *de;
+	int ret;
+	DIR *d;
+
+	if (!ini) {
+		lc_err("client \"%s\" needs iscsi-initiator in %s", job->client->name,
+		       job->conf->path);
+		return LC_ECONF;
+	}
+	ret = iscsi_tpg_check(job, ini, tgt, tpg);
+	if (ret)
+		return ret;
+	if (fence_path(acl, sizeof(acl), LIO "/%s/tpgt_%u/acls/%s", tgt, tpg, ini))
+		return LC_EFAIL;
+	if (!path_exists(acl))
+		return iscsi_no_acl(job, ini, tgt, tpg);
+	ret = acl_save(job, acl, tgt, tpg, ini);
+	d = ret ? NULL : opendir(acl);
+	while (d && ret == LC_OK && (de = readdir(d)))
+		if (!strncmp(de->d_name, "lun_", 4))
+			ret = unmap_lun(job, acl, de->d_name, tgt, tpg, ini);
+	if (d)
+		closedir(d);
+	if (ret)
+		return ret;
+	if (journal_step(job, "acl %s %u %s", tgt, tpg, ini))
+		return LC_EFAIL;
+	if (configfs_rmdir(acl)) {
+		int err = errno;
+
+		lc_err("remove ACL %s: %s", ini, strerror(err));
+		return errno_code(err);
+	}
+	return LC_OK;
+}
+
+/* The ACL an undo line names: TGT TPG INI are its words 1-3. */
+static int undo_acl_path(const struct undo_line *u, char *p, size_t len)
+{
+	return fence_path(p, len, LIO "/%s/tpgt_%s/acls/%s", u->w[1], u->w[2], u->w[3]);
+}
+
+/* lun TGT TPG INI LUN_N TPGLUN LINKNAME WP */
+static int undo_lun(const struct undo_line *u)
+{
+	char *const *a = u->w;
+	char p[PATH_MAX], q[PATH_MAX];
+	int err;
+
+	if (!all_digits(a[7])) {
+		lc_err("cannot undo \"%s\": bad link name or write_protect", u->text);
+		return -EINVAL;
+	}
+	err = fence_path(p, sizeof(p), LIO "/%s/tpgt_%s/acls/%s/%s", a[1], a[2], a[3], a[4]);
+	if (!err)
+		err = configfs_mkdir(p);
+	if (!err && strcmp(a[5], "-") && strcmp(a[6], "-")) {
+		err = fence_path(q, sizeof(q), LIO "/%s/tpgt_%s/lun/%s", a[1], a[2], a[5]);
+		if (!err)
+			err = fence_path(p, sizeof(p), LIO "/%s/tpgt_%s/acls/%s/%s/%s",
+					 a[1], a[2], a[3], a[4], a[6]);
+		if (!err)
+			err = configfs_symlink(q, p);
+	}
+	if (!err)
+		err = fence_path(p, sizeof(p), LIO "/%s/tpgt_%s/acls/%s/%s/write_protect",
+				 a[1], a[2], a[3], a[4]);
+	if (!err)
+		err = lc_write_file(p, a[7]);
+	return err;
+}
+
+/* aclattr, aclattrib, acltag: an attribute of the ACL made again. */
+static int undo_acl_attr(const struct undo_line *u)
+{
+	char *const *a = u->w;
+	char acl[PATH_MAX], p[PATH_MAX], tag[ACL_TAG_MAX * 4];
+	bool attrib = !strcmp(a[0], "aclattrib");
+	int err = undo_acl_path(u, acl, sizeof(acl));
+
+	if (err)
+		return err;
+	if (!strcmp(a[0], "acltag")) {
+		if (hex_decode(a[4], tag, sizeof(tag))) {
+			lc_err("cannot undo \"%s\": bad tag", u->text);
+			return -EINVAL;
+		}
+		return fence_fmt(p, sizeof(p), "%s/tag", acl) ?: configfs_write(p, tag);
+	}
+	if (!all_digits(a[5])) {
+		lc_err("cannot undo \"%s\": not a number", u->text);
+		return -EINVAL;
+	}
+	err = fence_fmt(p, sizeof(p), "%s%s/%s", acl, attrib ? "/attrib" : "", a[4]);
+	return err ?: configfs_write(p, a[5]);
+}
+
+/* Before anything is undone: an ACL that had CHAP credentials is made
+ * again only by the administrator, with them. */
+static int iscsi_undo_check(struct fence_job *job, const struct undo_line *u)
+{
+	char acl[PATH_MAX];
+
+	if (strcmp(u->w[0], "aclauth"))
+		return LC_OK;
+	if (u->n != 4 || undo_acl_path(u, acl, sizeof(acl)))
+		return LC_EFAIL;
+	if (path_exists(acl) && acl_has_chap(acl))
+		return LC_OK;
+	lc_err("the ACL of initiator %s on %s tpgt_%s had CHAP credentials, which layoutctl does not keep: it will not make it without them. Make the ACL again with its credentials (targetcli /iscsi/%s/tpg%s/acls create %s, then set auth userid=... password=...) and run unfence again: it restores the ACL's LUN mappings, attributes and tag. Nothing undone",
+	       u->w[3], u->w[1], u->w[2], u->w[1], u->w[2], u->w[3]);
+	return LC_EFAIL;
+}
+
+static int iscsi_undo(struct fence_job *job, const struct undo_line *u)
+{
+	const char *v = u->w[0];
+	char p[PATH_MAX];
+	int err;
+
+	if (!strcmp(v, "acl") && u->n == 4) {
+		err = undo_acl_path(u, p, sizeof(p));
+		if (!err)
+			err = configfs_mkdir(p);
+	} else if (!strcmp(v, "lun") && u->n == 8) {
+		err = undo_lun(u);
+	} else if (((!strcmp(v, "aclattr") || !strcmp(v, "aclattrib")) && u->n == 6) ||
+		   (!strcmp(v, "acltag") && u->n == 5)) {
+		err = undo_acl_attr(u);
+	} else if (!strcmp(v, "aclauth") && u->n == 4) {
+		/* Checked before the first step (iscsi_undo_check()). */
+		return iscsi_undo_check(job, u);
+	} else {
+		lc_err("cannot undo \"%s\"", u->text);
+		return LC_EFAIL;
+	}
+	if (err == -EINVAL)
+		return LC_EFAIL;	/* said */
+	if (err) {
+		lc_err("undo \"%s\": %s", u->text, strerror(-err));
+		return errno_code(err);
+	}
+	return LC_OK;
+}
+
+static const char *const iscsi_verbs[] = {
+	"acl", "lun", "aclattr", "aclattrib", "acltag", "aclauth", NULL,
+};
+
+const struct lc_backend_ops lc_iscsi_ops = {
+	.name = "iscsi",
+	.type = LC_BACKEND_ISCSI,
+	.verbs = iscsi_verbs,
+	.fence = fence_in_child,
+	.cut = iscsi_cut,
+	.leaks = iscsi_leaks,
+	.undo_check = iscsi_undo_check,
+	.undo = iscsi_undo,
+};
