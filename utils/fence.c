@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libsmartcols.h>
+
 #include "fence.h"
 
 /* The message for a record_lock() that failed; returns the exit code. */
@@ -256,8 +258,6 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 
 static const struct option conf_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "reapply", no_argument, NULL, 'r' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -274,17 +274,15 @@ int cmd_fence(int argc, char **argv)
 	const char *conf = lc_conf_default();
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:h", conf_opts, NULL)) != -1) {
+	while ((c = lc_getopt(argc, argv, "c:h", conf_opts)) != -1) {
 		switch (c) {
 		case 'c': conf = optarg; break;
 		case 'h': fputs(fence_usage, stdout); return LC_OK;
-		default: fputs(fence_usage, stderr); return LC_EUSAGE;
+		default: return LC_EUSAGE;
 		}
 	}
-	if (argc - optind != 2) {
-		fputs(fence_usage, stderr);
-		return LC_EUSAGE;
-	}
+	if (argc - optind != 2)
+		return lc_usage_error("CLIENT-ADDRESS and SB-ID expected");
 	return lc_fence_main(conf, argv[optind], argv[optind + 1], false);
 }
 
@@ -516,24 +514,24 @@ int cmd_unfence(int argc, char **argv)
 	const char *path = lc_conf_default();
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:h", conf_opts, NULL)) != -1) {
+	while ((c = lc_getopt(argc, argv, "c:h", conf_opts)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'h': fputs(unfence_usage, stdout); return LC_OK;
-		default: fputs(unfence_usage, stderr); return LC_EUSAGE;
+		default: return LC_EUSAGE;
 		}
 	}
-	if (argc - optind != 2) {
-		fputs(unfence_usage, stderr);
-		return LC_EUSAGE;
-	}
+	if (argc - optind != 2)
+		return lc_usage_error("CLIENT and SB-ID expected");
 	return unfence_main(path, argv[optind], argv[optind + 1]);
 }
 
 static const char fenced_usage[] =
-"usage: layoutctl fenced [--config FILE] [--json] [--reapply]\n"
-"List the fences in force. --reapply cuts every recorded client off again,\n"
-"for boot, after the targets' configuration has been restored.\n";
+"usage: layoutctl fenced [--config FILE] [--json | --output COL,... --raw --noheadings]\n"
+"       layoutctl fenced [--config FILE] [--json] --reapply\n"
+"List the fences in force (columns CLIENT ADDRESS SB-ID BACKEND COMPLETE\n"
+"SINCE, and STEPS with --output). --reapply cuts every recorded client off\n"
+"again, for boot, after the targets' configuration has been restored.\n";
 
 /* A record as "fenced --json" shows it: one element of "fences". */
 static struct json_object *record_json(const struct record *r)
@@ -557,17 +555,36 @@ static struct json_object *record_json(const struct record *r)
 	return o;
 }
 
-static void record_row(const struct record *r)
-{
-	char when[32];
-	struct tm tm;
-	time_t t = r->time;
+enum { FC_CLIENT, FC_ADDRESS, FC_SB, FC_BACKEND, FC_COMPLETE, FC_SINCE, FC_STEPS, FC_NCOLS };
 
-	gmtime_r(&t, &tm);
+static const struct lc_col fenced_cols[FC_NCOLS] = {
+	[FC_CLIENT] = { "CLIENT", "the client's name in the configuration", 0.15, 0, true },
+	[FC_ADDRESS] = { "ADDRESS", "the address nfsd named it by", 0.2, 0, true },
+	[FC_SB] = { "SB-ID", "the device it is cut off", 0.1, 0, true },
+	[FC_BACKEND] = { "BACKEND", "nvmet, iscsi or command", 0.1, 0, true },
+	[FC_COMPLETE] = { "COMPLETE", "yes, or NO: a fence that did not finish", 0.1, 0, true },
+	[FC_SINCE] = { "SINCE", "when the fence was recorded (UTC)", 0.2, 0, true },
+	[FC_STEPS] = { "STEPS", "how many undo steps the record holds", 0.05, SCOLS_FL_RIGHT, false },
+};
+
+static int record_row(struct lc_table *t, const struct record *r)
+{
+	const char *cell[FC_NCOLS];
+	char when[32], steps[16];
+	struct tm tm;
+	time_t tt = r->time;
+
+	gmtime_r(&tt, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-16s %-24s %-10s %-8s %-9s %s\n", r->client,
-	       *r->address ? r->address : "-", r->sb,
-	       *r->backend ? r->backend : "-", r->complete ? "yes" : "NO", when);
+	snprintf(steps, sizeof(steps), "%d", r->nundo);
+	cell[FC_CLIENT] = r->client;
+	cell[FC_ADDRESS] = r->address;
+	cell[FC_SB] = r->sb;
+	cell[FC_BACKEND] = r->backend;
+	cell[FC_COMPLETE] = r->complete ? "yes" : "NO";
+	cell[FC_SINCE] = when;
+	cell[FC_STEPS] = steps;
+	return lc_table_row(t, cell);
 }
 
 /*
@@ -627,7 +644,8 @@ static int fenced_reapply(struct lc_conf *conf, struct state *st, const char *na
 
 /* fenced of record @name: a row, or an element of @fences. Returns an
  * exit code (0 for a record gone since the directory was read). */
-static int fenced_show(struct state *st, const char *name, struct json_object *fences)
+static int fenced_show(struct state *st, const char *name, struct json_object *fences,
+		       struct lc_table *t)
 {
 	struct record r;
 	int err = record_peek(st, name, &r);
@@ -641,13 +659,13 @@ static int fenced_show(struct state *st, const char *name, struct json_object *f
 	}
 	if (fences)
 		json_object_array_add(fences, record_json(&r));
-	else
-		record_row(&r);
+	else if (record_row(t, &r))
+		err = -ENOMEM;
 	record_free(&r);
-	return LC_OK;
+	return err ? LC_EFAIL : LC_OK;
 }
 
-static int fenced_main(const char *path, bool json, bool reapply)
+static int fenced_main(const char *path, bool json, bool reapply, struct lc_table *t)
 {
 	struct json_object *top = NULL, *fences = NULL;
 	struct state st = { .fd = -1 };
@@ -676,13 +694,10 @@ static int fenced_main(const char *path, bool json, bool reapply)
 		fences = json_object_new_array();
 		json_object_object_add(top, "version", json_object_new_int(1));
 		json_object_object_add(top, "fences", fences);
-	} else if (!reapply) {
-		printf("%-16s %-24s %-10s %-8s %-9s %s\n", "CLIENT", "ADDRESS", "SB-ID",
-		       "BACKEND", "COMPLETE", "SINCE");
 	}
 	for (i = 0; i < n; i++) {
 		int one = reapply ? fenced_reapply(&conf, &st, names[i], fences) :
-			  fenced_show(&st, names[i], fences);
+			  fenced_show(&st, names[i], fences, t);
 
 		if (one)
 			ret = one;
@@ -693,6 +708,8 @@ static int fenced_main(const char *path, bool json, bool reapply)
 		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(top);
+	} else if (t && lc_table_print(t)) {
+		ret = LC_EFAIL;
 	}
 	state_close(&st);
 	lc_conf_free(&conf);
@@ -701,22 +718,44 @@ static int fenced_main(const char *path, bool json, bool reapply)
 
 int cmd_fenced(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "reapply", no_argument, NULL, 'R' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = lc_conf_default();
+	struct lc_table_opts topts = { 0 };
 	bool json = false, reapply = false;
-	int c;
+	struct lc_table *t = NULL;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+c:jrh", conf_opts, NULL)) != -1) {
+	while ((c = lc_getopt(argc, argv, "c:jo:rnh", opts)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'j': json = true; break;
-		case 'r': reapply = true; break;
+		case 'R': reapply = true; break;
+		case 'o': topts.output = optarg; break;
+		case 'r': topts.raw = true; break;
+		case 'n': topts.noheadings = true; break;
 		case 'h': fputs(fenced_usage, stdout); return LC_OK;
-		default: fputs(fenced_usage, stderr); return LC_EUSAGE;
+		default: return LC_EUSAGE;
 		}
 	}
-	if (argc != optind) {
-		fputs(fenced_usage, stderr);
-		return LC_EUSAGE;
+	if (argc != optind)
+		return lc_usage_error("unexpected argument \"%s\"", argv[optind]);
+	if ((json || reapply) && (topts.output || topts.raw || topts.noheadings))
+		return lc_usage_error("--output, --raw and --noheadings are for the table");
+	if (!json && !reapply) {
+		t = lc_table_new(fenced_cols, FC_NCOLS, &topts);
+		if (!t)
+			return lc_try_help();
 	}
-	return fenced_main(path, json, reapply);
+	ret = fenced_main(path, json, reapply, t);
+	lc_table_free(t);
+	return ret;
 }
