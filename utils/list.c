@@ -1093,7 +1093,12 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 
 		if (!lc_all_digits(de->d_name))
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name);
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s/info", dir, de->d_name) >= sizeof(p)) {
+			lc_err("%s: a path too long: the layouts of nfsd client %s are not known",
+			       dir, de->d_name);
+			ret = LC_EFAIL;
+			continue;
+		}
 		info = lc_read_file(p, 1 << 20);
 		if (!info && errno != ENOENT && !flt->quiet)
 			lc_err("warning: %s: %s: client %s's address, name and id are not known",
@@ -1109,7 +1114,14 @@ int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *se
 		if (c && ident)
 			client_identity(info ? info : "", ident);
 		free(info);
-		snprintf(p, sizeof(p), "%s/%s/states", dir, de->d_name);
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s/states", dir, de->d_name) >= sizeof(p)) {
+			json_object_put(c);
+			json_object_put(ident);
+			lc_err("%s: a path too long: the layouts of nfsd client %s are not known",
+			       dir, de->d_name);
+			ret = LC_EFAIL;
+			continue;
+		}
 		if (!c || !ident) {
 			json_object_put(c);
 			json_object_put(ident);
