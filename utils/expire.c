@@ -192,7 +192,8 @@ int cmd_expire(int argc, char **argv)
 		if (n++)
 			lc_err("nfsd clients %s and %s both have address %s",
 			       id, de->d_name, client);
-		snprintf(id, sizeof(id), "%s", de->d_name);
+		/* an nfsd id: at most 10 digits (checked above), id has room */
+		memcpy(id, de->d_name, strlen(de->d_name) + 1);
 	}
 	closedir(d);
 	if (n == 0) {
