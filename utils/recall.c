@@ -22,20 +22,8 @@
 #include <unistd.h>
 
 #include "lc.h"
-
-/*
- * From include/uapi/linux/nfsd_netlink.h as the series generates it from
- * Documentation/netlink/specs/nfsd.yaml (nfsd-ext/).
- */
-#define LC_NFSD_CMD_LAYOUT_RECALL	10
-enum {
-	LC_A_LR_FD = 1,
-	LC_A_LR_OFFSET,
-	LC_A_LR_LENGTH,
-	LC_A_LR_CLIENTID,
-	LC_A_LR_RECALLED,
-	LC_A_LR_MAX = LC_A_LR_RECALLED,
-};
+/* a copy of what the series generates: scripts/sync-uapi.sh checks it */
+#include "uapi/linux/nfsd_netlink.h"
 
 static const char recall_usage[] =
 "usage: layoutctl recall PATH [--range OFF:LEN] [--client ID] [--timeout S]\n"
@@ -53,14 +41,14 @@ struct reply {
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct reply *r = arg;
-	static const struct nla_policy policy[LC_A_LR_MAX + 1] = {
-		[LC_A_LR_RECALLED] = { .type = NLA_U32 },
+	static const struct nla_policy policy[NFSD_A_LAYOUT_RECALL_MAX + 1] = {
+		[NFSD_A_LAYOUT_RECALL_RECALLED] = { .type = NLA_U32 },
 	};
-	struct nlattr *tb[LC_A_LR_MAX + 1];
+	struct nlattr *tb[NFSD_A_LAYOUT_RECALL_MAX + 1];
 
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LC_A_LR_MAX, policy) == 0 &&
-	    tb[LC_A_LR_RECALLED])
-		r->recalled = nla_get_u32(tb[LC_A_LR_RECALLED]);
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, NFSD_A_LAYOUT_RECALL_MAX, policy) == 0 &&
+	    tb[NFSD_A_LAYOUT_RECALL_RECALLED])
+		r->recalled = nla_get_u32(tb[NFSD_A_LAYOUT_RECALL_RECALLED]);
 	return NL_OK;
 }
 
@@ -102,7 +90,7 @@ static int send_recall(int fd, uint64_t off, uint64_t len, unsigned int client,
 		lc_err("recall: cannot open a generic netlink socket");
 		goto out;
 	}
-	family = genl_ctrl_resolve(sk, "nfsd");
+	family = genl_ctrl_resolve(sk, NFSD_FAMILY_NAME);
 	if (family < 0) {
 		lc_err("recall: no nfsd netlink family (is nfsd loaded and running?)");
 		goto out;
@@ -111,11 +99,11 @@ static int send_recall(int fd, uint64_t off, uint64_t len, unsigned int client,
 	if (!msg)
 		goto out;
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
-			 LC_NFSD_CMD_LAYOUT_RECALL, 1) ||
-	    nla_put_u32(msg, LC_A_LR_FD, fd) ||
-	    nla_put_u64(msg, LC_A_LR_OFFSET, off) ||
-	    nla_put_u64(msg, LC_A_LR_LENGTH, len) ||
-	    (client && nla_put_u32(msg, LC_A_LR_CLIENTID, client))) {
+			 NFSD_CMD_LAYOUT_RECALL, NFSD_FAMILY_VERSION) ||
+	    nla_put_u32(msg, NFSD_A_LAYOUT_RECALL_FD, fd) ||
+	    nla_put_u64(msg, NFSD_A_LAYOUT_RECALL_OFFSET, off) ||
+	    nla_put_u64(msg, NFSD_A_LAYOUT_RECALL_LENGTH, len) ||
+	    (client && nla_put_u32(msg, NFSD_A_LAYOUT_RECALL_CLIENTID, client))) {
 		nlmsg_free(msg);
 		goto out;
 	}
