@@ -34,7 +34,7 @@ DEPS_VM := qemu-system-x86 xfsprogs nfs-kernel-server nfs-common ndctl jq \
 DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev \
 	libacl1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev attr acl bc perl gawk
 # layoutctl: its libraries, and what its unit tests use (man, jq).
-DEPS_UTILS := pkg-config libjson-c-dev libndctl-dev libnl-genl-3-dev libnfsidmap-dev groff-base man-db
+DEPS_UTILS := pkg-config libjson-c-dev libndctl-dev libnl-genl-3-dev libnfsidmap-dev libtracefs-dev libtraceevent-dev groff-base man-db
 # tests/helpers: the RDMA and io_uring pinning program.
 DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
 # bench/: the measuring tools the VMs run, and the plots.

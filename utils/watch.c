@@ -3,10 +3,13 @@
  * layoutctl watch: break events as they happen, from a tracefs instance of
  * layoutctl's own (so that the global trace buffer is left alone): XFS's
  * xfs_break_layouts_start/_done and nfsd's layout recall, return, get and
- * recall-failure events, whichever this kernel has.
+ * recall-failure events, whichever this kernel has. libtracefs finds the
+ * tracing directory and makes the instance; libtraceevent reads the
+ * events' formats.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <event-parse.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -17,21 +20,25 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <tracefs.h>
 #include <unistd.h>
 
 #include "lc.h"
 
-static const char *const events[] = {
-	"xfs/xfs_break_layouts_start",
-	"xfs/xfs_break_layouts_done",
-	"nfsd/nfsd_layout_recall_range",
-	"nfsd/nfsd_layout_return_range",
-	"nfsd/nfsd_layout_get_range",
-	"nfsd/nfsd_layout_recall",
-	"nfsd/nfsd_layout_recall_done",
-	"nfsd/nfsd_layout_recall_fail",
-	"nfsd/nfsd_layout_recall_release",
-	"nfsd/nfsd_cb_layout_done",
+static const struct {
+	const char *system;
+	const char *name;
+} events[] = {
+	{ "xfs", "xfs_break_layouts_start" },
+	{ "xfs", "xfs_break_layouts_done" },
+	{ "nfsd", "nfsd_layout_recall_range" },
+	{ "nfsd", "nfsd_layout_return_range" },
+	{ "nfsd", "nfsd_layout_get_range" },
+	{ "nfsd", "nfsd_layout_recall" },
+	{ "nfsd", "nfsd_layout_recall_done" },
+	{ "nfsd", "nfsd_layout_recall_fail" },
+	{ "nfsd", "nfsd_layout_recall_release" },
+	{ "nfsd", "nfsd_cb_layout_done" },
 };
 
 static const char watch_usage[] =
@@ -40,21 +47,21 @@ static const char watch_usage[] =
 "recalls, returns, grants and recall failures) as they happen, for PATH's\n"
 "inode or for every file, until interrupted, N events or S seconds.\n";
 
-static char inst[256];
+struct watch {
+	const char *path;		/* PATH, or NULL for every file */
+	bool by_file;			/* PATH is a regular file: filter */
+	unsigned long ino;
+	unsigned int count;		/* stop after so many lines (0: never) */
+	unsigned int seen;
+	int64_t deadline;		/* lc_now_ms() time, or 0 */
+	struct tracefs_instance *inst;
+	struct tep_handle *tep;		/* the events' formats */
+	int pipe_fd;			/* the instance's trace_pipe */
+	int sig_fd;
+	int enabled;
+};
 
-static void cleanup(void)
-{
-	char p[512];
-
-	if (!inst[0])
-		return;
-	snprintf(p, sizeof(p), "%s/tracing_on", inst);
-	lc_write_file(p, "0");
-	rmdir(inst);
-	inst[0] = '\0';
-}
-
-int cmd_watch(int argc, char **argv)
+static int watch_options(struct watch *w, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
@@ -62,18 +69,13 @@ int cmd_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned int count = 0, timeout = 0, seen = 0;
-	char p[512], filter[64] = "", base[256];
-	int c, enabled = 0, tfd, sfd;
-	int64_t deadline = 0;
-	struct stat st;
-	sigset_t mask;
-	size_t i;
+	unsigned int timeout = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "n:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (lc_parse_u32(optarg, 1, 1000000000, &count)) {
+			if (lc_parse_u32(optarg, 1, 1000000000, &w->count)) {
 				lc_err("watch: bad --count");
 				return LC_EUSAGE;
 			}
@@ -84,7 +86,7 @@ int cmd_watch(int argc, char **argv)
 				return LC_EUSAGE;
 			}
 			break;
-		case 'h': fputs(watch_usage, stdout); return LC_OK;
+		case 'h': fputs(watch_usage, stdout); return -1;
 		default: fputs(watch_usage, stderr); return LC_EUSAGE;
 		}
 	}
@@ -92,110 +94,271 @@ int cmd_watch(int argc, char **argv)
 		fputs(watch_usage, stderr);
 		return LC_EUSAGE;
 	}
-	if (argc - optind == 1) {
-		if (stat(argv[optind], &st)) {
-			lc_err("watch: %s: %s", argv[optind], strerror(errno));
-			return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
+	if (argc - optind == 1)
+		w->path = argv[optind];
+	if (timeout)
+		w->deadline = lc_now_ms() + timeout * 1000LL;
+	return LC_OK;
+}
+
+/* The file whose events are wanted: a regular file's are filtered. */
+static int watch_target(struct watch *w)
+{
+	struct stat st;
+
+	if (!w->path)
+		return LC_OK;
+	if (stat(w->path, &st)) {
+		lc_err("watch: %s: %s", w->path, strerror(errno));
+		return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
+	}
+	if (S_ISREG(st.st_mode)) {
+		w->by_file = true;
+		w->ino = st.st_ino;
+	}
+	return LC_OK;
+}
+
+/*
+ * The tracing directory (under LAYOUTCTL_ROOT for the tests, else where
+ * libtracefs finds tracefs mounted) and an instance of our own in it.
+ */
+static int open_instance(struct watch *w)
+{
+	char dir[PATH_MAX], name[64];
+	const char *tdir;
+
+	tracefs_set_loglevel(TEP_LOG_NONE);
+	if (*lc_root()) {
+		if (lc_path(dir, sizeof(dir), "/sys/kernel/tracing") ||
+		    tracefs_set_tracing_dir(dir)) {
+			lc_err("watch: LAYOUTCTL_ROOT is too long");
+			return LC_EFAIL;
 		}
-		if (S_ISREG(st.st_mode))
-			snprintf(filter, sizeof(filter), "ino == %lu", (unsigned long)st.st_ino);
 	}
-	lc_path(base, sizeof(base), "/sys/kernel/tracing");
-	snprintf(p, sizeof(p), "%s/instances", base);
-	if (access(p, W_OK)) {
-		lc_err("watch: %s: %s (tracefs mounted? root?)", p, strerror(errno));
-		return errno == EACCES || errno == EPERM ? LC_EPERM : LC_EFAIL;
+	tdir = tracefs_tracing_dir();
+	if (!tdir) {
+		lc_err("watch: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
+		return LC_EFAIL;
 	}
-	snprintf(inst, sizeof(inst), "%s/instances/layoutctl-%d", base, getpid());
-	if (mkdir(inst, 0700)
-#ifdef LC_TEST_ENV
-	    /* the unit tests prepare it, as tracefs fills a new instance */
-	    && errno != EEXIST
+	snprintf(name, sizeof(name), "layoutctl-%d", (int)getpid());
+	errno = 0;
+	w->inst = tracefs_instance_create(name);
+	if (!w->inst) {
+		int e = errno;
+
+		lc_err("watch: %s/instances/%s: %s%s", tdir, name,
+		       e ? strerror(e) : "cannot be made",
+		       e == EACCES || e == EPERM ? " (root?)" : "");
+		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
+	}
+#ifndef LC_TEST_ENV
+	/* the unit tests prepare the instance, as tracefs fills a new one */
+	if (!tracefs_instance_is_new(w->inst)) {
+		lc_err("watch: %s/instances/%s exists already (left by a watch that was killed?)",
+		       tdir, name);
+		tracefs_instance_free(w->inst);
+		w->inst = NULL;
+		return LC_EFAIL;
+	}
 #endif
-	    ) {
-		lc_err("watch: %s: %s", inst, strerror(errno));
+	return LC_OK;
+}
+
+/*
+ * The event's format, parsed into w->tep; NULL when it cannot be read or
+ * parsed.
+ */
+static struct tep_event *event_format(struct watch *w, const char *sys,
+				      const char *name)
+{
+	char *fmt;
+	int size;
+
+	fmt = tracefs_event_file_read(w->inst, sys, name, "format", &size);
+	if (!fmt)
+		return NULL;
+	tep_parse_event(w->tep, fmt, size, sys);
+	free(fmt);
+	return tep_find_event_by_name(w->tep, sys, name);
+}
+
+/*
+ * The filter that keeps the event to the file's, in buf; "" when the
+ * event names no file (it is shown for every file). -1 when it names a
+ * file in a way that cannot be filtered.
+ */
+static int event_filter(struct watch *w, struct tep_event *ev, char *buf,
+			size_t len)
+{
+	buf[0] = '\0';
+	if (!w->by_file || !ev || !tep_find_field(ev, "ino"))
+		return 0;
+	snprintf(buf, len, "ino == %lu", w->ino);
+	return 0;
+}
+
+/* Filters and enables the events this kernel has; w->enabled of them. */
+static int enable_events(struct watch *w)
+{
+	char filter[128];
+	size_t i;
+
+	w->tep = tep_alloc();
+	if (!w->tep) {
+		lc_err("watch: out of memory");
 		return LC_EFAIL;
 	}
-	atexit(cleanup);
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		snprintf(p, sizeof(p), "%s/events/%s/enable", inst, events[i]);
-		if (access(p, F_OK))
+		const char *sys = events[i].system, *name = events[i].name;
+
+		if (!tracefs_event_file_exists(w->inst, sys, name, "enable"))
 			continue;
-		if (filter[0]) {
-			char f[600];
-
-			snprintf(f, sizeof(f), "%s/events/%s/format", inst, events[i]);
-			char *fmt = lc_read_file(f, 1 << 16);
-
-			if (fmt && strstr(fmt, " ino;")) {
-				snprintf(f, sizeof(f), "%s/events/%s/filter", inst, events[i]);
-				lc_write_file(f, filter);
-			}
-			free(fmt);
+		if (event_filter(w, event_format(w, sys, name), filter,
+				 sizeof(filter))) {
+			lc_err("watch: %s/%s names files in a way that cannot be filtered: not watched",
+			       sys, name);
+			continue;
 		}
-		if (lc_write_file(p, "1") == 0)
-			enabled++;
+		if (filter[0] &&
+		    tracefs_event_file_write(w->inst, sys, name, "filter", filter) < 0) {
+			lc_err("watch: %s/%s: the filter \"%s\" is refused: not watched",
+			       sys, name, filter);
+			continue;
+		}
+		if (tracefs_event_file_write(w->inst, sys, name, "enable", "1") >= 0)
+			w->enabled++;
 	}
-	if (!enabled) {
+	if (!w->enabled) {
 		lc_err("watch: this kernel has none of the break events");
-		cleanup();
 		return LC_EFAIL;
 	}
-	fprintf(stderr, "layoutctl: watching %d event%s%s%s\n", enabled,
-		enabled == 1 ? "" : "s", filter[0] ? " for " : "",
-		filter[0] ? argv[optind] : "");
-	snprintf(p, sizeof(p), "%s/trace_pipe", inst);
-	tfd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (tfd < 0) {
-		lc_err("watch: %s: %s", p, strerror(errno));
-		cleanup();
-		return LC_EFAIL;
-	}
+	return LC_OK;
+}
+
+/*
+ * The signals that end the watch, from a signalfd: blocked before the
+ * instance is made, so that one of them ends the watch through the
+ * cleanup, not before it.
+ */
+static int block_signals(struct watch *w)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (timeout)
-		deadline = lc_now_ms() + timeout * 1000LL;
+	w->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (w->sig_fd < 0) {
+		lc_err("watch: signalfd: %s", strerror(errno));
+		return LC_EFAIL;
+	}
+	return LC_OK;
+}
+
+static int open_pipe(struct watch *w)
+{
+	w->pipe_fd = tracefs_instance_file_open(w->inst, "trace_pipe",
+						O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (w->pipe_fd < 0) {
+		lc_err("watch: trace_pipe: %s", strerror(errno));
+		return LC_EFAIL;
+	}
+	return LC_OK;
+}
+
+/* Prints the lines of buf (n bytes); true once --count lines are out. */
+static bool print_lines(struct watch *w, char *buf, size_t n)
+{
+	buf[n] = '\0';
+	for (char *l = buf, *e; *l; l = e) {
+		e = strchr(l, '\n');
+		if (e)
+			*e++ = '\0';
+		else
+			e = l + strlen(l);
+		if (*l) {
+			puts(l);
+			w->seen++;
+		}
+		if (w->count && w->seen >= w->count)
+			return true;
+	}
+	return false;
+}
+
+/* Prints what trace_pipe gives until a signal, --count or --timeout. */
+static void follow(struct watch *w)
+{
+	char buf[8192];
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
-		struct pollfd pf[2] = { { tfd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		char buf[8192];
+		struct pollfd pf[2] = { { w->pipe_fd, POLLIN, 0 }, { w->sig_fd, POLLIN, 0 } };
 		ssize_t n;
 		int ms = -1;
 
-		if (deadline) {
-			int64_t left = deadline - lc_now_ms();
+		if (w->deadline) {
+			int64_t left = w->deadline - lc_now_ms();
 
 			if (left <= 0)
-				break;
+				return;
 			ms = left > INT_MAX ? INT_MAX : (int)left;
 		}
 		if (poll(pf, 2, ms) <= 0)
 			continue;
 		if (pf[1].revents)
-			break;
-		n = read(tfd, buf, sizeof(buf) - 1);
+			return;
+		n = read(w->pipe_fd, buf, sizeof(buf) - 1);
 		if (n <= 0)
 			continue;
-		buf[n] = '\0';
-		for (char *l = buf, *e; *l; l = e) {
-			e = strchr(l, '\n');
-			if (e)
-				*e++ = '\0';
-			else
-				e = l + strlen(l);
-			if (*l) {
-				puts(l);
-				seen++;
-			}
-			if (count && seen >= count)
-				goto out;
-		}
+		if (print_lines(w, buf, n))
+			return;
 	}
-out:
-	cleanup();
-	return LC_OK;
+}
+
+/* Tracing off, the instance removed (once nothing holds it open). */
+static void watch_cleanup(struct watch *w)
+{
+	if (w->pipe_fd >= 0)
+		close(w->pipe_fd);
+	if (w->sig_fd >= 0)
+		close(w->sig_fd);
+	if (w->inst) {
+		tracefs_trace_off(w->inst);
+		if (tracefs_instance_is_new(w->inst))
+			tracefs_instance_destroy(w->inst);
+		tracefs_instance_free(w->inst);
+	}
+	if (w->tep)
+		tep_free(w->tep);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch w = { .pipe_fd = -1, .sig_fd = -1 };
+	int ret;
+
+	ret = watch_options(&w, argc, argv);
+	if (ret)
+		return ret < 0 ? LC_OK : ret;
+	ret = watch_target(&w);
+	if (!ret)
+		ret = block_signals(&w);
+	if (!ret)
+		ret = open_instance(&w);
+	if (!ret)
+		ret = enable_events(&w);
+	if (!ret)
+		ret = open_pipe(&w);
+	if (!ret) {
+		fprintf(stderr, "layoutctl: watching %d event%s%s%s\n", w.enabled,
+			w.enabled == 1 ? "" : "s", w.by_file ? " for " : "",
+			w.by_file ? w.path : "");
+		follow(&w);
+	}
+	watch_cleanup(&w);
+	return ret;
 }
