@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <tracefs.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@ static const char watch_usage[] =
 struct watch {
 	const char *path;		/* PATH, or NULL for every file */
 	bool by_file;			/* PATH is a regular file: filter */
+	unsigned int kdev;		/* its device as the kernel's dev_t */
 	unsigned long ino;
 	unsigned int count;		/* stop after so many lines (0: never) */
 	unsigned int seen;
@@ -101,6 +103,23 @@ static int watch_options(struct watch *w, int argc, char **argv)
 	return LC_OK;
 }
 
+/*
+ * The break events record the inode's sb->s_dev, a kernel dev_t: MKDEV()'s
+ * 12 bits of major above 20 bits of minor (include/linux/kdev_t.h), which
+ * is not the encoding of stat()'s st_dev.
+ */
+#define KDEV_MINORBITS	20
+
+static int kernel_dev(dev_t dev, unsigned int *kdev)
+{
+	unsigned int ma = major(dev), mi = minor(dev);
+
+	if (ma >= 1U << (32 - KDEV_MINORBITS) || mi >= 1U << KDEV_MINORBITS)
+		return -1;
+	*kdev = ma << KDEV_MINORBITS | mi;
+	return 0;
+}
+
 /* The file whose events are wanted: a regular file's are filtered. */
 static int watch_target(struct watch *w)
 {
@@ -113,6 +132,11 @@ static int watch_target(struct watch *w)
 		return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
 	}
 	if (S_ISREG(st.st_mode)) {
+		if (kernel_dev(st.st_dev, &w->kdev)) {
+			lc_err("watch: %s: its device %u:%u is no kernel dev_t", w->path,
+			       major(st.st_dev), minor(st.st_dev));
+			return LC_EFAIL;
+		}
 		w->by_file = true;
 		w->ino = st.st_ino;
 	}
@@ -184,17 +208,30 @@ static struct tep_event *event_format(struct watch *w, const char *sys,
 }
 
 /*
- * The filter that keeps the event to the file's, in buf; "" when the
- * event names no file (it is shown for every file). -1 when it names a
- * file in a way that cannot be filtered.
+ * The filter that keeps the event to the file's, in buf: its device and
+ * inode; "" when the event names no file (nfsd's name stateids: they are
+ * shown for every file). -1 when its format cannot be read, or it names
+ * files otherwise than by a kernel dev_t "dev" and an "ino": an inode
+ * number alone would let in other filesystems' inodes of that number.
  */
 static int event_filter(struct watch *w, struct tep_event *ev, char *buf,
 			size_t len)
 {
+	struct tep_format_field *dev, *ino;
+
 	buf[0] = '\0';
-	if (!w->by_file || !ev || !tep_find_field(ev, "ino"))
+	if (!w->by_file)
 		return 0;
-	snprintf(buf, len, "ino == %lu", w->ino);
+	if (!ev)
+		return -1;
+	dev = tep_find_field(ev, "dev");
+	ino = tep_find_field(ev, "ino");
+	if (!dev && !ino)
+		return 0;
+	if (!dev || !ino || strcmp(dev->type, "dev_t") || dev->size != 4 ||
+	    (ino->flags & TEP_FIELD_IS_ARRAY))
+		return -1;
+	snprintf(buf, len, "dev == %u && ino == %lu", w->kdev, w->ino);
 	return 0;
 }
 
@@ -216,7 +253,7 @@ static int enable_events(struct watch *w)
 			continue;
 		if (event_filter(w, event_format(w, sys, name), filter,
 				 sizeof(filter))) {
-			lc_err("watch: %s/%s names files in a way that cannot be filtered: not watched",
+			lc_err("watch: %s/%s: not watched: its format gives no kernel dev_t \"dev\" and \"ino\" to filter by",
 			       sys, name);
 			continue;
 		}
