@@ -61,6 +61,8 @@ struct watch {
 	int pipe_fd;			/* the instance's trace_pipe */
 	int sig_fd;
 	int enabled;
+	char line[16384];		/* read from trace_pipe, w->len of it */
+	size_t len;
 };
 
 static int watch_options(struct watch *w, int argc, char **argv)
@@ -306,31 +308,58 @@ static int open_pipe(struct watch *w)
 	return LC_OK;
 }
 
-/* Prints the lines of buf (n bytes); true once --count lines are out. */
-static bool print_lines(struct watch *w, char *buf, size_t n)
+/* Prints a line; false once --count lines are out. */
+static bool print_line(struct watch *w, const char *l)
 {
-	buf[n] = '\0';
-	for (char *l = buf, *e; *l; l = e) {
-		e = strchr(l, '\n');
-		if (e)
-			*e++ = '\0';
-		else
-			e = l + strlen(l);
-		if (*l) {
-			puts(l);
-			w->seen++;
-		}
-		if (w->count && w->seen >= w->count)
-			return true;
-	}
-	return false;
+	if (!*l)
+		return true;
+	puts(l);
+	w->seen++;
+	return !w->count || w->seen < w->count;
 }
 
-/* Prints what trace_pipe gives until a signal, --count or --timeout. */
+/*
+ * Prints the whole lines read into w->line and keeps the part-line that
+ * ends it for the next read: trace_pipe gives what it has, which may end
+ * in the middle of a line. A line that fills the buffer on its own is
+ * printed as it is. False once --count lines are out.
+ */
+static bool print_lines(struct watch *w)
+{
+	char *l = w->line, *end = w->line + w->len, *e;
+
+	while ((e = memchr(l, '\n', end - l))) {
+		*e = '\0';
+		if (!print_line(w, l))
+			return false;
+		l = e + 1;
+	}
+	w->len = end - l;
+	memmove(w->line, l, w->len);
+	if (w->len == sizeof(w->line) - 1) {
+		w->line[w->len] = '\0';
+		w->len = 0;
+		return print_line(w, w->line);
+	}
+	return true;
+}
+
+/* The part-line read last, when trace_pipe, a signal or --timeout ends it. */
+static void print_rest(struct watch *w)
+{
+	if (!w->len)
+		return;
+	w->line[w->len] = '\0';
+	w->len = 0;
+	print_line(w, w->line);
+}
+
+/*
+ * Prints what trace_pipe gives until it ends (tracing turned off: a read
+ * of 0), a signal, --count or --timeout.
+ */
 static void follow(struct watch *w)
 {
-	char buf[8192];
-
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
 		struct pollfd pf[2] = { { w->pipe_fd, POLLIN, 0 }, { w->sig_fd, POLLIN, 0 } };
@@ -341,19 +370,25 @@ static void follow(struct watch *w)
 			int64_t left = w->deadline - lc_now_ms();
 
 			if (left <= 0)
-				return;
+				break;
 			ms = left > INT_MAX ? INT_MAX : (int)left;
 		}
 		if (poll(pf, 2, ms) <= 0)
 			continue;
 		if (pf[1].revents)
-			return;
-		n = read(w->pipe_fd, buf, sizeof(buf) - 1);
-		if (n <= 0)
+			break;
+		n = read(w->pipe_fd, w->line + w->len, sizeof(w->line) - 1 - w->len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (print_lines(w, buf, n))
+		if (n < 0)
+			lc_err("watch: trace_pipe: %s", strerror(errno));
+		if (n <= 0)
+			break;
+		w->len += n;
+		if (!print_lines(w))
 			return;
 	}
+	print_rest(w);
 }
 
 /* Tracing off, the instance removed (once nothing holds it open). */

@@ -29,7 +29,10 @@ def main():
         sys.exit('feed-fifo: inotify: %s' % os.strerror(ctypes.get_errno()))
     fd = os.open(path, os.O_WRONLY)	# once the reader has it open
     for chunk in sys.argv[2:]:
-        os.write(fd, chunk.encode().decode('unicode_escape').encode('latin-1'))
+        try:
+            os.write(fd, chunk.encode().decode('unicode_escape').encode('latin-1'))
+        except BrokenPipeError:
+            sys.exit('feed-fifo: the reader closed FIFO before %r' % chunk)
         end = time.monotonic() + 10
         while unread(fd):
             left = end - time.monotonic()
