@@ -167,6 +167,19 @@ static int open_instance(struct watch *w)
 		lc_err("watch: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
 		return LC_EFAIL;
 	}
+	/*
+	 * Said before libtracefs tries: it gives only a NULL instance (and
+	 * 1.6.4 leaks the path it tried) when it cannot make one.
+	 */
+	if (snprintf(dir, sizeof(dir), "%s/instances", tdir) >= (int)sizeof(dir) ||
+	    access(dir, W_OK)) {
+		int e = errno;
+
+		lc_err("watch: %s: %s%s", dir, strerror(e),
+		       e == ENOENT ? " (is tracefs mounted there?)" :
+		       e == EACCES || e == EPERM ? " (root?)" : "");
+		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
+	}
 	snprintf(name, sizeof(name), "layoutctl-%d", (int)getpid());
 	errno = 0;
 	w->inst = tracefs_instance_create(name);
