@@ -171,6 +171,7 @@ static int open_instance(struct watch *w)
 	 * Said before libtracefs tries: it gives only a NULL instance (and
 	 * 1.6.4 leaks the path it tried) when it cannot make one.
 	 */
+	errno = ENAMETOOLONG;
 	if (snprintf(dir, sizeof(dir), "%s/instances", tdir) >= (int)sizeof(dir) ||
 	    access(dir, W_OK)) {
 		int e = errno;
