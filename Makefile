@@ -35,7 +35,9 @@ DEPS_FSTESTS := autoconf automake libtool make xfslibs-dev uuid-dev libattr1-dev
 	libacl1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev attr acl bc perl gawk
 # layoutctl: its libraries, what its unit tests use (man, jq), and clang with
 # libFuzzer for its fuzz targets.
-DEPS_UTILS := pkg-config libsmartcols-dev clang libclang-rt-14-dev libjson-c-dev libndctl-dev libnl-genl-3-dev libnfsidmap-dev groff-base man-db
+DEPS_UTILS := pkg-config libsmartcols-dev libtracefs-dev libtraceevent-dev \
+	libjson-c-dev libndctl-dev libnl-genl-3-dev libnfsidmap-dev groff-base man-db \
+	clang libclang-rt-14-dev
 # tests/helpers: the RDMA and io_uring pinning program.
 DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
 # bench/: the measuring tools the VMs run, and the plots.

@@ -11,8 +11,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,20 +20,7 @@
 #include <unistd.h>
 
 #include "lc.h"
-
-/*
- * From include/uapi/linux/nfsd_netlink.h as the series generates it from
- * Documentation/netlink/specs/nfsd.yaml (nfsd-ext/).
- */
-#define LC_NFSD_CMD_LAYOUT_RECALL	10
-enum {
-	LC_A_LR_FD = 1,
-	LC_A_LR_OFFSET,
-	LC_A_LR_LENGTH,
-	LC_A_LR_CLIENTID,
-	LC_A_LR_RECALLED,
-	LC_A_LR_MAX = LC_A_LR_RECALLED,
-};
+#include "nfsd_nl.h"
 
 static const char recall_usage[] =
 "usage: layoutctl recall PATH [--range OFF:LEN] [--client ID] [--timeout S]\n"
@@ -44,122 +29,6 @@ static const char recall_usage[] =
 "/proc/fs/nfsd/clients/ID and \"layoutctl list\"), and wait at most S seconds\n"
 "(default 60) for them to be returned. Needs CAP_NET_ADMIN, as nfsd's other\n"
 "netlink commands do.\n";
-
-struct reply {
-	int recalled;
-	int error;
-};
-
-static int on_valid(struct nl_msg *msg, void *arg)
-{
-	struct reply *r = arg;
-	static const struct nla_policy policy[LC_A_LR_MAX + 1] = {
-		[LC_A_LR_RECALLED] = { .type = NLA_U32 },
-	};
-	struct nlattr *tb[LC_A_LR_MAX + 1];
-
-	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LC_A_LR_MAX, policy) == 0 &&
-	    tb[LC_A_LR_RECALLED])
-		r->recalled = nla_get_u32(tb[LC_A_LR_RECALLED]);
-	return NL_OK;
-}
-
-static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
-{
-	struct reply *r = arg;
-
-	r->error = err->error;
-	return NL_STOP;
-}
-
-static int on_ack(struct nl_msg *msg, void *arg)
-{
-	return NL_STOP;
-}
-
-/*
- * Sends the recall of the file open on @fd (nfsd looks it up by the
- * descriptor, which names exactly this file); returns an LC_* code and
- * sets *recalled.
- */
-static int send_recall(int fd, uint64_t off, uint64_t len, unsigned int client,
-		       int *recalled)
-{
-	struct reply r = { .recalled = 0, .error = 0 };
-	struct nl_sock *sk;
-	struct nl_msg *msg;
-	int family, err, ret = LC_EFAIL;
-
-#ifdef LC_TEST_ENV
-	/* The unit tests have no nfsd: this stands in for its reply. */
-	if (getenv("LAYOUTCTL_TEST_RECALLED")) {
-		*recalled = atoi(getenv("LAYOUTCTL_TEST_RECALLED"));
-		return LC_OK;
-	}
-#endif
-	sk = nl_socket_alloc();
-	if (!sk || genl_connect(sk)) {
-		lc_err("recall: cannot open a generic netlink socket");
-		goto out;
-	}
-	family = genl_ctrl_resolve(sk, "nfsd");
-	if (family < 0) {
-		lc_err("recall: no nfsd netlink family (is nfsd loaded and running?)");
-		goto out;
-	}
-	msg = nlmsg_alloc();
-	if (!msg)
-		goto out;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK,
-			 LC_NFSD_CMD_LAYOUT_RECALL, 1) ||
-	    nla_put_u32(msg, LC_A_LR_FD, fd) ||
-	    nla_put_u64(msg, LC_A_LR_OFFSET, off) ||
-	    nla_put_u64(msg, LC_A_LR_LENGTH, len) ||
-	    (client && nla_put_u32(msg, LC_A_LR_CLIENTID, client))) {
-		nlmsg_free(msg);
-		goto out;
-	}
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &r);
-	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &r);
-	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, on_error, &r);
-	err = nl_send_auto(sk, msg);
-	nlmsg_free(msg);
-	if (err < 0) {
-		lc_err("recall: netlink send: %s", nl_geterror(err));
-		goto out;
-	}
-	err = nl_recvmsgs_default(sk);
-	if (r.error) {
-		switch (-r.error) {
-		case EOPNOTSUPP:
-			lc_err("recall: this kernel's nfsd has no layout-recall command");
-			break;
-		case EPERM:
-		case EACCES:
-			lc_err("recall: not permitted (CAP_NET_ADMIN needed)");
-			ret = LC_EPERM;
-			break;
-		case ENODEV:
-			lc_err("recall: nfsd is not running in this network namespace");
-			break;
-		case EINVAL:
-			lc_err("recall: the kernel refused the request (its nfsd's layout-recall command differs from this layoutctl's)");
-			break;
-		default:
-			lc_err("recall: %s", strerror(-r.error));
-			break;
-		}
-		goto out;
-	} else if (err < 0) {
-		lc_err("recall: netlink: %s", nl_geterror(err));
-		goto out;
-	}
-	*recalled = r.recalled;
-	ret = LC_OK;
-out:
-	nl_socket_free(sk);
-	return ret;
-}
 
 /*
  * Segments of the file, from the chosen clients, that overlap the range,
@@ -281,7 +150,7 @@ int cmd_recall(int argc, char **argv)
 		}
 	}
 
-	ret = send_recall(fd, off, len, client, &recalled);
+	ret = lc_nfsd_layout_recall(fd, off, len, client, &recalled);
 	close(fd);
 	if (ret)
 		return ret;

@@ -3,10 +3,13 @@
  * layoutctl watch: break events as they happen, from a tracefs instance of
  * layoutctl's own (so that the global trace buffer is left alone): XFS's
  * xfs_break_layouts_start/_done and nfsd's layout recall, return, get and
- * recall-failure events, whichever this kernel has.
+ * recall-failure events, whichever this kernel has. libtracefs finds the
+ * tracing directory and makes the instance; libtraceevent reads the
+ * events' formats.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <event-parse.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -16,22 +19,27 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
+#include <tracefs.h>
 #include <unistd.h>
 
 #include "lc.h"
 
-static const char *const events[] = {
-	"xfs/xfs_break_layouts_start",
-	"xfs/xfs_break_layouts_done",
-	"nfsd/nfsd_layout_recall_range",
-	"nfsd/nfsd_layout_return_range",
-	"nfsd/nfsd_layout_get_range",
-	"nfsd/nfsd_layout_recall",
-	"nfsd/nfsd_layout_recall_done",
-	"nfsd/nfsd_layout_recall_fail",
-	"nfsd/nfsd_layout_recall_release",
-	"nfsd/nfsd_cb_layout_done",
+static const struct {
+	const char *system;
+	const char *name;
+} events[] = {
+	{ "xfs", "xfs_break_layouts_start" },
+	{ "xfs", "xfs_break_layouts_done" },
+	{ "nfsd", "nfsd_layout_recall_range" },
+	{ "nfsd", "nfsd_layout_return_range" },
+	{ "nfsd", "nfsd_layout_get_range" },
+	{ "nfsd", "nfsd_layout_recall" },
+	{ "nfsd", "nfsd_layout_recall_done" },
+	{ "nfsd", "nfsd_layout_recall_fail" },
+	{ "nfsd", "nfsd_layout_recall_release" },
+	{ "nfsd", "nfsd_cb_layout_done" },
 };
 
 static const char watch_usage[] =
@@ -40,21 +48,24 @@ static const char watch_usage[] =
 "recalls, returns, grants and recall failures) as they happen, for PATH's\n"
 "inode or for every file, until interrupted, N events or S seconds.\n";
 
-static char inst[256];
+struct watch {
+	const char *path;		/* PATH, or NULL for every file */
+	bool by_file;			/* PATH is a regular file: filter */
+	unsigned int kdev;		/* its device as the kernel's dev_t */
+	unsigned long ino;
+	unsigned int count;		/* stop after so many lines (0: never) */
+	unsigned int seen;
+	int64_t deadline;		/* lc_now_ms() time, or 0 */
+	struct tracefs_instance *inst;
+	struct tep_handle *tep;		/* the events' formats */
+	int pipe_fd;			/* the instance's trace_pipe */
+	int sig_fd;
+	int enabled;
+	char line[16384];		/* read from trace_pipe, w->len of it */
+	size_t len;
+};
 
-static void cleanup(void)
-{
-	char p[512];
-
-	if (!inst[0])
-		return;
-	snprintf(p, sizeof(p), "%s/tracing_on", inst);
-	lc_write_file(p, "0");
-	rmdir(inst);
-	inst[0] = '\0';
-}
-
-int cmd_watch(int argc, char **argv)
+static int watch_options(struct watch *w, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
@@ -62,18 +73,13 @@ int cmd_watch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned int count = 0, timeout = 0, seen = 0;
-	char p[512], filter[64] = "", base[256];
-	int c, enabled = 0, tfd, sfd;
-	int64_t deadline = 0;
-	struct stat st;
-	sigset_t mask;
-	size_t i;
+	unsigned int timeout = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "n:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
-			if (lc_parse_u32(optarg, 1, 1000000000, &count)) {
+			if (lc_parse_u32(optarg, 1, 1000000000, &w->count)) {
 				lc_err("watch: bad --count");
 				return LC_EUSAGE;
 			}
@@ -84,7 +90,7 @@ int cmd_watch(int argc, char **argv)
 				return LC_EUSAGE;
 			}
 			break;
-		case 'h': fputs(watch_usage, stdout); return LC_OK;
+		case 'h': fputs(watch_usage, stdout); return -1;
 		default: fputs(watch_usage, stderr); return LC_EUSAGE;
 		}
 	}
@@ -92,77 +98,290 @@ int cmd_watch(int argc, char **argv)
 		fputs(watch_usage, stderr);
 		return LC_EUSAGE;
 	}
-	if (argc - optind == 1) {
-		if (stat(argv[optind], &st)) {
-			lc_err("watch: %s: %s", argv[optind], strerror(errno));
-			return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
+	if (argc - optind == 1)
+		w->path = argv[optind];
+	if (timeout)
+		w->deadline = lc_now_ms() + timeout * 1000LL;
+	return LC_OK;
+}
+
+/*
+ * The break events record the inode's sb->s_dev, a kernel dev_t: MKDEV()'s
+ * 12 bits of major above 20 bits of minor (include/linux/kdev_t.h), which
+ * is not the encoding of stat()'s st_dev.
+ */
+#define KDEV_MINORBITS	20
+
+static int kernel_dev(dev_t dev, unsigned int *kdev)
+{
+	unsigned int ma = major(dev), mi = minor(dev);
+
+	if (ma >= 1U << (32 - KDEV_MINORBITS) || mi >= 1U << KDEV_MINORBITS)
+		return -1;
+	*kdev = ma << KDEV_MINORBITS | mi;
+	return 0;
+}
+
+/* The file whose events are wanted: a regular file's are filtered. */
+static int watch_target(struct watch *w)
+{
+	struct stat st;
+
+	if (!w->path)
+		return LC_OK;
+	if (stat(w->path, &st)) {
+		lc_err("watch: %s: %s", w->path, strerror(errno));
+		return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
+	}
+	if (S_ISREG(st.st_mode)) {
+		if (kernel_dev(st.st_dev, &w->kdev)) {
+			lc_err("watch: %s: its device %u:%u is no kernel dev_t", w->path,
+			       major(st.st_dev), minor(st.st_dev));
+			return LC_EFAIL;
 		}
-		if (S_ISREG(st.st_mode))
-			snprintf(filter, sizeof(filter), "ino == %lu", (unsigned long)st.st_ino);
+		w->by_file = true;
+		w->ino = st.st_ino;
 	}
-	lc_path(base, sizeof(base), "/sys/kernel/tracing");
-	snprintf(p, sizeof(p), "%s/instances", base);
-	if (access(p, W_OK)) {
-		lc_err("watch: %s: %s (tracefs mounted? root?)", p, strerror(errno));
-		return errno == EACCES || errno == EPERM ? LC_EPERM : LC_EFAIL;
+	return LC_OK;
+}
+
+/*
+ * The tracing directory (under LAYOUTCTL_ROOT for the tests, else where
+ * libtracefs finds tracefs mounted) and an instance of our own in it.
+ */
+static int open_instance(struct watch *w)
+{
+	char dir[PATH_MAX], name[64];
+	const char *tdir;
+
+	tracefs_set_loglevel(TEP_LOG_NONE);
+	if (*lc_root()) {
+		if (lc_path(dir, sizeof(dir), "/sys/kernel/tracing") ||
+		    tracefs_set_tracing_dir(dir)) {
+			lc_err("watch: LAYOUTCTL_ROOT is too long");
+			return LC_EFAIL;
+		}
 	}
-	snprintf(inst, sizeof(inst), "%s/instances/layoutctl-%d", base, getpid());
-	if (mkdir(inst, 0700)) {
-		lc_err("watch: %s: %s", inst, strerror(errno));
+	tdir = tracefs_tracing_dir();
+	if (!tdir) {
+		lc_err("watch: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
 		return LC_EFAIL;
 	}
-	atexit(cleanup);
+	/*
+	 * Said before libtracefs tries: it gives only a NULL instance (and
+	 * 1.6.4 leaks the path it tried) when it cannot make one.
+	 */
+	errno = ENAMETOOLONG;
+	if (snprintf(dir, sizeof(dir), "%s/instances", tdir) >= (int)sizeof(dir) ||
+	    access(dir, W_OK)) {
+		int e = errno;
+
+		lc_err("watch: %s: %s%s", dir, strerror(e),
+		       e == ENOENT ? " (is tracefs mounted there?)" :
+		       e == EACCES || e == EPERM ? " (root?)" : "");
+		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
+	}
+	snprintf(name, sizeof(name), "layoutctl-%d", (int)getpid());
+	errno = 0;
+	w->inst = tracefs_instance_create(name);
+	if (!w->inst) {
+		int e = errno;
+
+		lc_err("watch: %s/instances/%s: %s%s", tdir, name,
+		       e ? strerror(e) : "cannot be made",
+		       e == EACCES || e == EPERM ? " (root?)" : "");
+		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
+	}
+#ifndef LC_TEST_ENV
+	/* the unit tests prepare the instance, as tracefs fills a new one */
+	if (!tracefs_instance_is_new(w->inst)) {
+		lc_err("watch: %s/instances/%s exists already (left by a watch that was killed?)",
+		       tdir, name);
+		tracefs_instance_free(w->inst);
+		w->inst = NULL;
+		return LC_EFAIL;
+	}
+#endif
+	return LC_OK;
+}
+
+/*
+ * The event's format, parsed into w->tep; NULL when it cannot be read or
+ * parsed.
+ */
+static struct tep_event *event_format(struct watch *w, const char *sys,
+				      const char *name)
+{
+	char *fmt;
+	int size;
+
+	fmt = tracefs_event_file_read(w->inst, sys, name, "format", &size);
+	if (!fmt)
+		return NULL;
+	tep_parse_event(w->tep, fmt, size, sys);
+	free(fmt);
+	return tep_find_event_by_name(w->tep, sys, name);
+}
+
+/*
+ * The filter that keeps the event to the file's, in buf: its device and
+ * inode; "" when the event names no file (nfsd's name stateids: they are
+ * shown for every file). -1 when its format cannot be read, or it names
+ * files otherwise than by a kernel dev_t "dev" and an "ino": an inode
+ * number alone would let in other filesystems' inodes of that number.
+ */
+static int event_filter(struct watch *w, struct tep_event *ev, char *buf,
+			size_t len)
+{
+	struct tep_format_field *dev, *ino;
+
+	buf[0] = '\0';
+	if (!w->by_file)
+		return 0;
+	if (!ev)
+		return -1;
+	dev = tep_find_field(ev, "dev");
+	ino = tep_find_field(ev, "ino");
+	if (!dev && !ino)
+		return 0;
+	if (!dev || !ino || strcmp(dev->type, "dev_t") || dev->size != 4 ||
+	    (ino->flags & TEP_FIELD_IS_ARRAY))
+		return -1;
+	snprintf(buf, len, "dev == %u && ino == %lu", w->kdev, w->ino);
+	return 0;
+}
+
+/* Filters and enables the events this kernel has; w->enabled of them. */
+static int enable_events(struct watch *w)
+{
+	char filter[128];
+	size_t i;
+
+	w->tep = tep_alloc();
+	if (!w->tep) {
+		lc_err("watch: out of memory");
+		return LC_EFAIL;
+	}
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		snprintf(p, sizeof(p), "%s/events/%s/enable", inst, events[i]);
-		if (access(p, F_OK))
+		const char *sys = events[i].system, *name = events[i].name;
+
+		if (!tracefs_event_file_exists(w->inst, sys, name, "enable"))
 			continue;
-		if (filter[0]) {
-			char f[600];
-
-			snprintf(f, sizeof(f), "%s/events/%s/format", inst, events[i]);
-			char *fmt = lc_read_file(f, 1 << 16);
-
-			if (fmt && strstr(fmt, " ino;")) {
-				snprintf(f, sizeof(f), "%s/events/%s/filter", inst, events[i]);
-				lc_write_file(f, filter);
-			}
-			free(fmt);
+		if (event_filter(w, event_format(w, sys, name), filter,
+				 sizeof(filter))) {
+			lc_err("watch: %s/%s: not watched: its format gives no kernel dev_t \"dev\" and \"ino\" to filter by",
+			       sys, name);
+			continue;
 		}
-		if (lc_write_file(p, "1") == 0)
-			enabled++;
+		if (filter[0] &&
+		    tracefs_event_file_write(w->inst, sys, name, "filter", filter) < 0) {
+			lc_err("watch: %s/%s: the filter \"%s\" is refused: not watched",
+			       sys, name, filter);
+			continue;
+		}
+		if (tracefs_event_file_write(w->inst, sys, name, "enable", "1") >= 0)
+			w->enabled++;
 	}
-	if (!enabled) {
+	if (!w->enabled) {
 		lc_err("watch: this kernel has none of the break events");
-		cleanup();
 		return LC_EFAIL;
 	}
-	fprintf(stderr, "layoutctl: watching %d event%s%s%s\n", enabled,
-		enabled == 1 ? "" : "s", filter[0] ? " for " : "",
-		filter[0] ? argv[optind] : "");
-	snprintf(p, sizeof(p), "%s/trace_pipe", inst);
-	tfd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (tfd < 0) {
-		lc_err("watch: %s: %s", p, strerror(errno));
-		cleanup();
-		return LC_EFAIL;
-	}
+	return LC_OK;
+}
+
+/*
+ * The signals that end the watch, from a signalfd: blocked before the
+ * instance is made, so that one of them ends the watch through the
+ * cleanup, not before it.
+ */
+static int block_signals(struct watch *w)
+{
+	sigset_t mask;
+
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (timeout)
-		deadline = lc_now_ms() + timeout * 1000LL;
+	w->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (w->sig_fd < 0) {
+		lc_err("watch: signalfd: %s", strerror(errno));
+		return LC_EFAIL;
+	}
+	return LC_OK;
+}
+
+static int open_pipe(struct watch *w)
+{
+	w->pipe_fd = tracefs_instance_file_open(w->inst, "trace_pipe",
+						O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (w->pipe_fd < 0) {
+		lc_err("watch: trace_pipe: %s", strerror(errno));
+		return LC_EFAIL;
+	}
+	return LC_OK;
+}
+
+/* Prints a line; false once --count lines are out. */
+static bool print_line(struct watch *w, const char *l)
+{
+	if (!*l)
+		return true;
+	puts(l);
+	w->seen++;
+	return !w->count || w->seen < w->count;
+}
+
+/*
+ * Prints the whole lines read into w->line and keeps the part-line that
+ * ends it for the next read: trace_pipe gives what it has, which may end
+ * in the middle of a line. A line that fills the buffer on its own is
+ * printed as it is. False once --count lines are out.
+ */
+static bool print_lines(struct watch *w)
+{
+	char *l = w->line, *end = w->line + w->len, *e;
+
+	while ((e = memchr(l, '\n', end - l))) {
+		*e = '\0';
+		if (!print_line(w, l))
+			return false;
+		l = e + 1;
+	}
+	w->len = end - l;
+	memmove(w->line, l, w->len);
+	if (w->len == sizeof(w->line) - 1) {
+		w->line[w->len] = '\0';
+		w->len = 0;
+		return print_line(w, w->line);
+	}
+	return true;
+}
+
+/* The part-line read last, when trace_pipe, a signal or --timeout ends it. */
+static void print_rest(struct watch *w)
+{
+	if (!w->len)
+		return;
+	w->line[w->len] = '\0';
+	w->len = 0;
+	print_line(w, w->line);
+}
+
+/*
+ * Prints what trace_pipe gives until it ends (tracing turned off: a read
+ * of 0), a signal, --count or --timeout.
+ */
+static void follow(struct watch *w)
+{
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (;;) {
-		struct pollfd pf[2] = { { tfd, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		char buf[8192];
+		struct pollfd pf[2] = { { w->pipe_fd, POLLIN, 0 }, { w->sig_fd, POLLIN, 0 } };
 		ssize_t n;
 		int ms = -1;
 
-		if (deadline) {
-			int64_t left = deadline - lc_now_ms();
+		if (w->deadline) {
+			int64_t left = w->deadline - lc_now_ms();
 
 			if (left <= 0)
 				break;
@@ -172,25 +391,60 @@ int cmd_watch(int argc, char **argv)
 			continue;
 		if (pf[1].revents)
 			break;
-		n = read(tfd, buf, sizeof(buf) - 1);
-		if (n <= 0)
+		n = read(w->pipe_fd, w->line + w->len, sizeof(w->line) - 1 - w->len);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		buf[n] = '\0';
-		for (char *l = buf, *e; *l; l = e) {
-			e = strchr(l, '\n');
-			if (e)
-				*e++ = '\0';
-			else
-				e = l + strlen(l);
-			if (*l) {
-				puts(l);
-				seen++;
-			}
-			if (count && seen >= count)
-				goto out;
-		}
+		if (n < 0)
+			lc_err("watch: trace_pipe: %s", strerror(errno));
+		if (n <= 0)
+			break;
+		w->len += n;
+		if (!print_lines(w))
+			return;
 	}
-out:
-	cleanup();
-	return LC_OK;
+	print_rest(w);
+}
+
+/* Tracing off, the instance removed (once nothing holds it open). */
+static void watch_cleanup(struct watch *w)
+{
+	if (w->pipe_fd >= 0)
+		close(w->pipe_fd);
+	if (w->sig_fd >= 0)
+		close(w->sig_fd);
+	if (w->inst) {
+		tracefs_trace_off(w->inst);
+		if (tracefs_instance_is_new(w->inst))
+			tracefs_instance_destroy(w->inst);
+		tracefs_instance_free(w->inst);
+	}
+	if (w->tep)
+		tep_free(w->tep);
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct watch w = { .pipe_fd = -1, .sig_fd = -1 };
+	int ret;
+
+	ret = watch_options(&w, argc, argv);
+	if (ret)
+		return ret < 0 ? LC_OK : ret;
+	ret = watch_target(&w);
+	if (!ret)
+		ret = block_signals(&w);
+	if (!ret)
+		ret = open_instance(&w);
+	if (!ret)
+		ret = enable_events(&w);
+	if (!ret)
+		ret = open_pipe(&w);
+	if (!ret) {
+		fprintf(stderr, "layoutctl: watching %d event%s%s%s\n", w.enabled,
+			w.enabled == 1 ? "" : "s", w.by_file ? " for " : "",
+			w.by_file ? w.path : "");
+		follow(&w);
+	}
+	watch_cleanup(&w);
+	return ret;
 }
