@@ -211,11 +211,11 @@ int lc_fence_main(const char *conf_path, const char *addr_s, const char *sbid,
 
 	lc_log_open(true);
 	if (lc_parse_addr(addr_s, &addr)) {
-		lc_err("fence: bad client address (IPv4 or IPv6 expected); nothing fenced");
+		lc_err("bad client address (IPv4 or IPv6 expected); nothing fenced");
 		return LC_EUSAGE;
 	}
 	if (!lc_valid_sbid(sbid)) {
-		lc_err("fence: bad SB-ID (a block device name such as pmem0 expected); nothing fenced");
+		lc_err("bad SB-ID (a block device name such as pmem0 expected); nothing fenced");
 		return LC_EUSAGE;
 	}
 	ret = lc_conf_load(conf_path, &conf, true);
@@ -369,7 +369,7 @@ static int unfence_prepare(struct fence_job *job, bool sb_configured,
 		if (seen)
 			continue;
 		if (!sb_configured) {
-			lc_err("unfence: [sb \"%s\"] with its %s is gone from %s",
+			lc_err("[sb \"%s\"] with its %s is gone from %s",
 			       job->sb->id, ops->name, path);
 			return LC_ECONF;
 		}
@@ -395,7 +395,7 @@ static int unfence_record(struct fence_job *job, struct state *st,
 		r->complete = 0;
 		err = record_write(st, name, r);
 		if (err) {
-			lc_err("unfence: cannot update record %s/%s: %s; nothing undone",
+			lc_err("cannot update record %s/%s: %s; nothing undone",
 			       st->dir, name, strerror(-err));
 			return LC_EFAIL;
 		}
@@ -404,7 +404,7 @@ static int unfence_record(struct fence_job *job, struct state *st,
 	if (ret == LC_OK) {
 		err = state_remove(st, name, NULL);
 		if (err) {
-			lc_err("unfence: cannot remove record %s/%s: %s", st->dir, name,
+			lc_err("cannot remove record %s/%s: %s", st->dir, name,
 			       strerror(-err));
 			ret = LC_EFAIL;
 		} else {
@@ -435,10 +435,10 @@ static int unfence_locked(struct fence_job *job, struct state *st,
 	err = record_load(st, name, &r, true);
 	if (err) {
 		if (err == -ENOENT)
-			lc_err("unfence: client %s is not fenced off %s", job->client->name,
+			lc_err("client %s is not fenced off %s", job->client->name,
 			       sbid);
 		else
-			lc_err("unfence: record %s/%s: %s", st->dir, name, strerror(-err));
+			lc_err("record %s/%s: %s", st->dir, name, strerror(-err));
 		return errno_code(err);
 	}
 	job->addr = r.address;
@@ -467,7 +467,7 @@ static int unfence_main(const char *path, const char *who, const char *sbid)
 
 	lc_log_open(true);
 	if (!lc_valid_sbid(sbid)) {
-		lc_err("unfence: bad SB-ID");
+		lc_err("bad SB-ID");
 		return LC_EUSAGE;
 	}
 	err = lc_conf_load(path, &conf, true);
@@ -478,7 +478,7 @@ static int unfence_main(const char *path, const char *who, const char *sbid)
 	if (!job.client && lc_parse_addr(who, &addr) == 0)
 		job.client = lc_conf_client_by_addr(&conf, &addr);
 	if (!job.client) {
-		lc_err("unfence: no client \"%s\" in %s", who, path);
+		lc_err("no client \"%s\" in %s", who, path);
 		lc_conf_free(&conf);
 		return LC_ENOENT;
 	}

@@ -98,44 +98,42 @@ int cmd_recall(int argc, char **argv)
 	bool tty = isatty(STDERR_FILENO);
 	struct stat st;
 
-	while ((c = getopt_long(argc, argv, "r:c:t:h", opts, NULL)) != -1) {
+	while ((c = lc_getopt(argc, argv, "r:c:t:h", opts)) != -1) {
 		switch (c) {
 		case 'r':
 			if (lc_parse_range(optarg, &off, &len)) {
-				lc_err("recall: bad --range \"%s\" (OFF:LEN, LEN > 0 or \"end\", within 2^63)",
+				lc_usage_error("bad --range \"%s\" (OFF:LEN, LEN > 0 or \"end\", within 2^63)",
 				       optarg);
 				return LC_EUSAGE;
 			}
 			break;
 		case 'c':
 			if (lc_parse_u32(optarg, 1, 0x7fffffff, &client)) {
-				lc_err("recall: bad --client \"%s\" (an nfsd client id)", optarg);
+				lc_usage_error("bad --client \"%s\" (an nfsd client id)", optarg);
 				return LC_EUSAGE;
 			}
 			break;
 		case 't':
 			if (lc_parse_u32(optarg, 1, LC_MAX_TIMEOUT, &timeout)) {
-				lc_err("recall: bad --timeout \"%s\" (1..%d seconds)", optarg,
+				lc_usage_error("bad --timeout \"%s\" (1..%d seconds)", optarg,
 				       LC_MAX_TIMEOUT);
 				return LC_EUSAGE;
 			}
 			break;
 		case 'h': fputs(recall_usage, stdout); return LC_OK;
-		default: fputs(recall_usage, stderr); return LC_EUSAGE;
+		default: return LC_EUSAGE;
 		}
 	}
-	if (argc - optind != 1) {
-		fputs(recall_usage, stderr);
-		return LC_EUSAGE;
-	}
+	if (argc - optind != 1)
+		return lc_usage_error(argc == optind ? "no PATH given" : "one PATH only");
 	/* O_PATH: opens no FIFO, starts no lease break, reads nothing. */
 	fd = open(argv[optind], O_PATH | O_CLOEXEC);
 	if (fd < 0) {
-		lc_err("recall: %s: %s", argv[optind], strerror(errno));
+		lc_err("%s: %s", argv[optind], strerror(errno));
 		return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		lc_err("recall: %s: not a regular file", argv[optind]);
+		lc_err("%s: not a regular file", argv[optind]);
 		close(fd);
 		return LC_EUSAGE;
 	}
@@ -144,7 +142,7 @@ int cmd_recall(int argc, char **argv)
 
 		lc_path(p, sizeof(p), "/proc/fs/nfsd/clients/%u", client);
 		if (access(p, F_OK)) {
-			lc_err("recall: no nfsd client %u", client);
+			lc_err("no nfsd client %u", client);
 			close(fd);
 			return LC_ENOENT;
 		}
@@ -164,7 +162,7 @@ int cmd_recall(int argc, char **argv)
 		left = segments_in_range(&flt, off, len, client, &unparsed);
 		flt.quiet = true;	/* unparsed lines are said on the first look */
 		if (left < 0) {
-			lc_err("recall: sent, but nfsd's client states (/proc/fs/nfsd/clients) cannot be read: cannot tell when the layouts are returned");
+			lc_err("sent, but nfsd's client states (/proc/fs/nfsd/clients) cannot be read: cannot tell when the layouts are returned");
 			return LC_EFAIL;
 		}
 		if (tty || !left)
@@ -177,7 +175,7 @@ int cmd_recall(int argc, char **argv)
 		if (lc_now_ms() >= deadline) {
 			if (tty)
 				fputc('\n', stderr);
-			lc_err("recall: %d segment%s still held after %u s%s", left,
+			lc_err("%d segment%s still held after %u s%s", left,
 			       left == 1 ? "" : "s", timeout, unparsed ?
 			       " (counting each states line that could not be parsed as one)" : "");
 			return LC_ETIMEDOUT;

@@ -76,28 +76,26 @@ static int watch_options(struct watch *w, int argc, char **argv)
 	unsigned int timeout = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:t:h", opts, NULL)) != -1) {
+	while ((c = lc_getopt(argc, argv, "n:t:h", opts)) != -1) {
 		switch (c) {
 		case 'n':
 			if (lc_parse_u32(optarg, 1, 1000000000, &w->count)) {
-				lc_err("watch: bad --count");
+				lc_usage_error("bad --count");
 				return LC_EUSAGE;
 			}
 			break;
 		case 't':
 			if (lc_parse_u32(optarg, 1, 86400 * 365, &timeout)) {
-				lc_err("watch: bad --timeout");
+				lc_usage_error("bad --timeout");
 				return LC_EUSAGE;
 			}
 			break;
 		case 'h': fputs(watch_usage, stdout); return -1;
-		default: fputs(watch_usage, stderr); return LC_EUSAGE;
+		default: return LC_EUSAGE;
 		}
 	}
-	if (argc - optind > 1) {
-		fputs(watch_usage, stderr);
-		return LC_EUSAGE;
-	}
+	if (argc - optind > 1)
+		return lc_usage_error("one PATH at most");
 	if (argc - optind == 1)
 		w->path = argv[optind];
 	if (timeout)
@@ -130,12 +128,12 @@ static int watch_target(struct watch *w)
 	if (!w->path)
 		return LC_OK;
 	if (stat(w->path, &st)) {
-		lc_err("watch: %s: %s", w->path, strerror(errno));
+		lc_err("%s: %s", w->path, strerror(errno));
 		return errno == ENOENT ? LC_ENOENT : LC_EFAIL;
 	}
 	if (S_ISREG(st.st_mode)) {
 		if (kernel_dev(st.st_dev, &w->kdev)) {
-			lc_err("watch: %s: its device %u:%u is no kernel dev_t", w->path,
+			lc_err("%s: its device %u:%u is no kernel dev_t", w->path,
 			       major(st.st_dev), minor(st.st_dev));
 			return LC_EFAIL;
 		}
@@ -158,13 +156,13 @@ static int open_instance(struct watch *w)
 	if (*lc_root()) {
 		if (lc_path(dir, sizeof(dir), "/sys/kernel/tracing") ||
 		    tracefs_set_tracing_dir(dir)) {
-			lc_err("watch: LAYOUTCTL_ROOT is too long");
+			lc_err("LAYOUTCTL_ROOT is too long");
 			return LC_EFAIL;
 		}
 	}
 	tdir = tracefs_tracing_dir();
 	if (!tdir) {
-		lc_err("watch: tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
+		lc_err("tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
 		return LC_EFAIL;
 	}
 	/*
@@ -176,7 +174,7 @@ static int open_instance(struct watch *w)
 	    access(dir, W_OK)) {
 		int e = errno;
 
-		lc_err("watch: %s: %s%s", dir, strerror(e),
+		lc_err("%s: %s%s", dir, strerror(e),
 		       e == ENOENT ? " (is tracefs mounted there?)" :
 		       e == EACCES || e == EPERM ? " (root?)" : "");
 		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
@@ -187,7 +185,7 @@ static int open_instance(struct watch *w)
 	if (!w->inst) {
 		int e = errno;
 
-		lc_err("watch: %s/instances/%s: %s%s", tdir, name,
+		lc_err("%s/instances/%s: %s%s", tdir, name,
 		       e ? strerror(e) : "cannot be made",
 		       e == EACCES || e == EPERM ? " (root?)" : "");
 		return e == EACCES || e == EPERM ? LC_EPERM : LC_EFAIL;
@@ -195,7 +193,7 @@ static int open_instance(struct watch *w)
 #ifndef LC_TEST_ENV
 	/* the unit tests prepare the instance, as tracefs fills a new one */
 	if (!tracefs_instance_is_new(w->inst)) {
-		lc_err("watch: %s/instances/%s exists already (left by a watch that was killed?)",
+		lc_err("%s/instances/%s exists already (left by a watch that was killed?)",
 		       tdir, name);
 		tracefs_instance_free(w->inst);
 		w->inst = NULL;
@@ -259,7 +257,7 @@ static int enable_events(struct watch *w)
 
 	w->tep = tep_alloc();
 	if (!w->tep) {
-		lc_err("watch: out of memory");
+		lc_err("out of memory");
 		return LC_EFAIL;
 	}
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
@@ -269,13 +267,13 @@ static int enable_events(struct watch *w)
 			continue;
 		if (event_filter(w, event_format(w, sys, name), filter,
 				 sizeof(filter))) {
-			lc_err("watch: %s/%s: not watched: its format gives no kernel dev_t \"dev\" and \"ino\" to filter by",
+			lc_err("%s/%s: not watched: its format gives no kernel dev_t \"dev\" and \"ino\" to filter by",
 			       sys, name);
 			continue;
 		}
 		if (filter[0] &&
 		    tracefs_event_file_write(w->inst, sys, name, "filter", filter) < 0) {
-			lc_err("watch: %s/%s: the filter \"%s\" is refused: not watched",
+			lc_err("%s/%s: the filter \"%s\" is refused: not watched",
 			       sys, name, filter);
 			continue;
 		}
@@ -283,7 +281,7 @@ static int enable_events(struct watch *w)
 			w->enabled++;
 	}
 	if (!w->enabled) {
-		lc_err("watch: this kernel has none of the break events");
+		lc_err("this kernel has none of the break events");
 		return LC_EFAIL;
 	}
 	return LC_OK;
@@ -305,7 +303,7 @@ static int block_signals(struct watch *w)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	w->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (w->sig_fd < 0) {
-		lc_err("watch: signalfd: %s", strerror(errno));
+		lc_err("signalfd: %s", strerror(errno));
 		return LC_EFAIL;
 	}
 	return LC_OK;
@@ -316,7 +314,7 @@ static int open_pipe(struct watch *w)
 	w->pipe_fd = tracefs_instance_file_open(w->inst, "trace_pipe",
 						O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (w->pipe_fd < 0) {
-		lc_err("watch: trace_pipe: %s", strerror(errno));
+		lc_err("trace_pipe: %s", strerror(errno));
 		return LC_EFAIL;
 	}
 	return LC_OK;
@@ -395,7 +393,7 @@ static void follow(struct watch *w)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n < 0)
-			lc_err("watch: trace_pipe: %s", strerror(errno));
+			lc_err("trace_pipe: %s", strerror(errno));
 		if (n <= 0)
 			break;
 		w->len += n;
