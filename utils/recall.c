@@ -69,8 +69,9 @@ static int segments_in_range(const struct filter *flt, uint64_t off, uint64_t le
 
 			if (json_object_object_get_ex(sg, "offset", &v))
 				so = json_object_get_uint64(v);
+			/* null: to the end of the file */
 			if (json_object_object_get_ex(sg, "length", &v) &&
-			    json_object_get_type(v) != json_type_string)
+			    json_object_get_type(v) != json_type_null)
 				sl = json_object_get_uint64(v);
 			se = sl > UINT64_MAX - so ? UINT64_MAX : so + sl;
 			if (so < end && off < se)
