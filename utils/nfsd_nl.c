@@ -71,7 +71,7 @@ static const char *nl_type_name(unsigned int t, char *buf, size_t len)
 	return buf;
 }
 
-#define NO_LAYOUT_RECALL "recall: this kernel's nfsd has no layout-recall netlink command"
+#define NO_LAYOUT_RECALL "this kernel's nfsd has no layout-recall netlink command"
 #define NEEDS_SERIES "(needs the layoutbreak nfsd series)"
 
 /*
@@ -333,27 +333,27 @@ static int find_command(struct nl_sock *sk, int *family)
 	req = new_request(GENL_ID_CTRL, NLM_F_ACK, CTRL_CMD_GETFAMILY, 1);
 	if (!req || nla_put_string(req, CTRL_ATTR_FAMILY_NAME, NFSD_FAMILY_NAME)) {
 		nlmsg_free(req);
-		lc_err("recall: out of memory");
+		lc_err("out of memory");
 		return LC_EFAIL;
 	}
 	err = exchange(sk, req, "getfamily", &a);
 	nlmsg_free(req);
 	if (err < 0) {
-		lc_err("recall: asking the kernel for nfsd's netlink family: %s",
+		lc_err("asking the kernel for nfsd's netlink family: %s",
 		       nl_geterror(err));
 		return LC_EFAIL;
 	}
 	if (a.error == -ENOENT) {
-		lc_err("recall: this kernel has no nfsd netlink family (is nfsd loaded?)");
+		lc_err("this kernel has no nfsd netlink family (is nfsd loaded?)");
 		return LC_EFAIL;
 	}
 	if (a.error) {
-		lc_err("recall: asking the kernel for nfsd's netlink family: %s",
+		lc_err("asking the kernel for nfsd's netlink family: %s",
 		       strerror(-a.error));
 		return LC_EFAIL;
 	}
 	if (fam.bad || fam.id < 0) {
-		lc_err("recall: the kernel's description of nfsd's netlink family could not be read");
+		lc_err("the kernel's description of nfsd's netlink family could not be read");
 		return LC_EFAIL;
 	}
 	if (!fam.has_op) {
@@ -489,13 +489,13 @@ static int check_policy(struct nl_sock *sk, int family)
 	if (!req || nla_put_u16(req, CTRL_ATTR_FAMILY_ID, family) ||
 	    nla_put_u32(req, CTRL_ATTR_OP, NFSD_CMD_LAYOUT_RECALL)) {
 		nlmsg_free(req);
-		lc_err("recall: out of memory");
+		lc_err("out of memory");
 		return LC_EFAIL;
 	}
 	err = exchange(sk, req, "getpolicy", &a);
 	nlmsg_free(req);
 	if (err < 0) {
-		lc_err("recall: asking the kernel for nfsd's layout-recall policy: %s",
+		lc_err("asking the kernel for nfsd's layout-recall policy: %s",
 		       nl_geterror(err));
 		return LC_EFAIL;
 	}
@@ -547,13 +547,13 @@ static void say_refused(const struct answer *a)
 		break;
 	case EPERM:
 	case EACCES:
-		lc_err("recall: not permitted (CAP_NET_ADMIN needed)");
+		lc_err("not permitted (CAP_NET_ADMIN needed)");
 		break;
 	case ENODEV:
-		lc_err("recall: nfsd is not running in this network namespace");
+		lc_err("nfsd is not running in this network namespace");
 		break;
 	default:
-		lc_err("recall: nfsd refused the recall: %s", why);
+		lc_err("nfsd refused the recall: %s", why);
 		break;
 	}
 }
@@ -572,13 +572,13 @@ static int send_recall(struct nl_sock *sk, int family, int fd, uint64_t off,
 	    nla_put_u64(req, NFSD_A_LAYOUT_RECALL_LENGTH, len) ||
 	    (client && nla_put_u32(req, NFSD_A_LAYOUT_RECALL_CLIENTID, client))) {
 		nlmsg_free(req);
-		lc_err("recall: out of memory");
+		lc_err("out of memory");
 		return LC_EFAIL;
 	}
 	err = exchange(sk, req, "recall", &a);
 	nlmsg_free(req);
 	if (err < 0) {
-		lc_err("recall: netlink: %s", nl_geterror(err));
+		lc_err("netlink: %s", nl_geterror(err));
 		return LC_EFAIL;
 	}
 	if (a.error) {
@@ -586,7 +586,7 @@ static int send_recall(struct nl_sock *sk, int family, int fd, uint64_t off,
 		return a.error == -EPERM || a.error == -EACCES ? LC_EPERM : LC_EFAIL;
 	}
 	if (!r.got) {
-		lc_err("recall: sent, but nfsd's answer does not say how many layouts it recalls");
+		lc_err("sent, but nfsd's answer does not say how many layouts it recalls");
 		return LC_EFAIL;
 	}
 	*recalled = r.recalled > INT_MAX ? INT_MAX : (int)r.recalled;
@@ -610,7 +610,7 @@ int lc_nfsd_layout_recall(int fd, uint64_t off, uint64_t len,
 	{
 		sk = nl_socket_alloc();
 		if (!sk || genl_connect(sk)) {
-			lc_err("recall: cannot open a generic netlink socket");
+			lc_err("cannot open a generic netlink socket");
 			if (sk)
 				nl_socket_free(sk);
 			return LC_EFAIL;
