@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -513,16 +514,47 @@ const char *lc_conf_default(void)
 	return p;
 }
 
+/* One problem check-config found: said, and kept for --json. */
+static void problem(const struct lc_conf *conf, struct json_object *list, int line,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void problem(const struct lc_conf *conf, struct json_object *list, int line,
+		    const char *fmt, ...)
+{
+	struct json_object *o;
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		lc_err("out of memory");
+		return;
+	}
+	if (line)
+		lc_err("%s:%d: %s", conf->path, line, msg);
+	else
+		lc_err("%s: %s", conf->path, msg);
+	o = json_object_new_object();
+	if (o) {
+		json_object_object_add(o, "line", line ? json_object_new_int(line) : NULL);
+		json_object_object_add(o, "problem", json_object_new_string(msg));
+		json_object_array_add(list, o);
+	}
+	free(msg);
+}
+
 /*
  * What a fence would find wrong that the file alone does not show: a
  * command that is missing, not executable or not safe to run, a state
  * directory others could change, a client that could not be cut off an
- * sb for want of its name there. Each is said; returns how many.
+ * sb for want of its name there. Each goes to @list, said.
  */
-static int check_fenceable(const struct lc_conf *conf)
+static void check_fenceable(const struct lc_conf *conf, struct json_object *list)
 {
 	char real[PATH_MAX];
-	int i, j, bad = 0, err;
+	int i, j, err;
 
 	for (i = 0; i < conf->nsbs; i++) {
 		const struct lc_sb *sb = &conf->sbs[i];
@@ -530,17 +562,15 @@ static int check_fenceable(const struct lc_conf *conf)
 		if (sb->backend != LC_BACKEND_COMMAND)
 			continue;
 		err = lc_trust_path("command", sb->command, LC_TRUST_EXEC, real);
-		if (err && err != -EPERM)
-			lc_err("%s:%d: sb \"%s\": command %s: %s", conf->path, sb->line, sb->id,
-			       sb->command, strerror(-err));
-		bad += !!err;
+		if (err)
+			problem(conf, list, sb->line, "sb \"%s\": command %s: %s", sb->id,
+				sb->command, err == -EPERM ? "not safe to run (said above)" :
+				strerror(-err));
 	}
 	err = lc_trust_path("state directory", conf->state_dir, LC_TRUST_DIR, real);
-	if (err && err != -ENOENT) {
-		if (err != -EPERM)
-			lc_err("state-dir %s: %s", conf->state_dir, strerror(-err));
-		bad++;
-	}
+	if (err && err != -ENOENT)
+		problem(conf, list, 0, "state-dir %s: %s", conf->state_dir,
+			err == -EPERM ? "not safe to use (said above)" : strerror(-err));
 	for (i = 0; i < conf->nclients; i++) {
 		const struct lc_client *c = &conf->clients[i];
 
@@ -560,14 +590,12 @@ static int check_fenceable(const struct lc_conf *conf)
 			} else if (sb->backend == LC_BACKEND_ISCSI && !c->iscsi_initiator) {
 				why = "no iscsi-initiator";
 			}
-			if (why) {
-				lc_err("%s:%d: client \"%s\" cannot be fenced off sb \"%s\": %s",
-				       conf->path, c->line, c->name, sb->id, why);
-				bad++;
-			}
+			if (why)
+				problem(conf, list, c->line,
+					"client \"%s\" cannot be fenced off sb \"%s\": %s", c->name,
+					sb->id, why);
 		}
 	}
-	return bad;
 }
 
 static void print_conf(const struct lc_conf *conf)
@@ -604,27 +632,88 @@ static void print_conf(const struct lc_conf *conf)
 	}
 }
 
+static struct json_object *jstr_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+/* check-config --json: what the file maps, and the problems found. */
+static void print_conf_json(const struct lc_conf *conf, struct json_object *problems)
+{
+	struct json_object *top = json_object_new_object(), *cl = json_object_new_array();
+	struct json_object *sbs = json_object_new_array();
+	int i, j;
+
+	json_object_object_add(top, "version", json_object_new_int(1));
+	json_object_object_add(top, "path", json_object_new_string(conf->path));
+	json_object_object_add(top, "state_dir", json_object_new_string(conf->state_dir));
+	json_object_object_add(top, "timeout", json_object_new_int(conf->timeout));
+	for (i = 0; i < conf->nclients; i++) {
+		const struct lc_client *c = &conf->clients[i];
+		struct json_object *o = json_object_new_object(), *a = json_object_new_array();
+		struct json_object *sub = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(c->name));
+		for (j = 0; j < c->naddrs; j++)
+			json_object_array_add(a, json_object_new_string(c->addrs[j].text));
+		json_object_object_add(o, "addresses", a);
+		json_object_object_add(o, "nvme_host", jstr_or_null(c->nvme_host));
+		json_object_object_add(o, "iscsi_initiator", jstr_or_null(c->iscsi_initiator));
+		for (j = 0; j < c->nsubsys; j++)
+			json_object_object_add(sub, c->subsys[j].sbid,
+					       json_object_new_string(c->subsys[j].nqn));
+		json_object_object_add(o, "nvmet_subsystems", sub);
+		json_object_array_add(cl, o);
+	}
+	for (i = 0; i < conf->nsbs; i++) {
+		const struct lc_sb *s = &conf->sbs[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "id", json_object_new_string(s->id));
+		json_object_object_add(o, "backend",
+				       json_object_new_string(lc_backend_name(s->backend)));
+		json_object_object_add(o, "timeout", json_object_new_int(s->timeout));
+		if (s->backend == LC_BACKEND_ISCSI) {
+			json_object_object_add(o, "iscsi_target", jstr_or_null(s->iscsi_target));
+			json_object_object_add(o, "iscsi_tpg", json_object_new_int(s->iscsi_tpg));
+		}
+		if (s->backend == LC_BACKEND_COMMAND)
+			json_object_object_add(o, "command", jstr_or_null(s->command));
+		json_object_array_add(sbs, o);
+	}
+	json_object_object_add(top, "clients", cl);
+	json_object_object_add(top, "sbs", sbs);
+	json_object_object_add(top, "problems", json_object_get(problems));
+	puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(top);
+}
+
 static const char check_usage[] =
-"usage: layoutctl check-config [--config FILE]\n"
+"usage: layoutctl check-config [--config FILE] [--json]\n"
 "Parse the fencing configuration, check what a fence would need (commands,\n"
 "the state directory, every client's name on every sb) and print what it\n"
-"maps. Exit 0 if all is usable, 3 if not (each problem said), 5 if the\n"
-"file itself is not safe to read.\n";
+"maps (--json: as one object, with the problems). Exit 0 if all is usable,\n"
+"3 if not (each problem said), 5 if the file itself is not safe to read.\n";
 
 int cmd_check_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = lc_conf_default();
+	struct json_object *problems;
 	struct lc_conf conf;
+	bool json = false;
 	int c, err;
 
-	while ((c = lc_getopt(argc, argv, "c:h", opts)) != -1) {
+	while ((c = lc_getopt(argc, argv, "c:jh", opts)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
+		case 'j': json = true; break;
 		case 'h': fputs(check_usage, stdout); return LC_OK;
 		default: return LC_EUSAGE;
 		}
@@ -634,9 +723,20 @@ int cmd_check_config(int argc, char **argv)
 	err = lc_conf_load(path, &conf, true);
 	if (err)
 		return lc_conf_exit(err);
-	err = check_fenceable(&conf);
-	print_conf(&conf);
+	problems = json_object_new_array();
+	if (!problems) {
+		lc_conf_free(&conf);
+		lc_err("out of memory");
+		return LC_EFAIL;
+	}
+	check_fenceable(&conf, problems);
+	err = (int)json_object_array_length(problems);
+	if (json)
+		print_conf_json(&conf, problems);
+	else
+		print_conf(&conf);
 	lc_conf_free(&conf);
+	json_object_put(problems);
 	if (err)
 		lc_err("%s: %d problem%s that would make a fence fail", path, err,
 		       err == 1 ? "" : "s");
