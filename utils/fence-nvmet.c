@@ -51,6 +51,21 @@ static bool subsys_on_port(const char *nqn)
 	return on;
 }
 
+/*
+ * Is namespace @ns of @subsys enabled? 1 yes (@p then names its enable
+ * attribute), 0 no or not a namespace, -1 its path does not fit (said).
+ */
+static int ns_enabled(const char *subsys, const char *ns, char *p, size_t len)
+{
+	char v[64];
+
+	if (ns[0] == '.')
+		return 0;
+	if (fence_path(p, len, NVMET "/subsystems/%s/namespaces/%s/enable", subsys, ns))
+		return -1;
+	return !lc_read_attr(p, v, sizeof(v)) && !strcmp(v, "1");
+}
+
 /* Does subsystem @subsys have an enabled namespace on sbid's device? */
 static bool subsys_exposes(const char *subsys, const char *sbid)
 {
@@ -65,14 +80,13 @@ static bool subsys_exposes(const char *subsys, const char *sbid)
 	if (!nd)
 		return true;	/* cannot tell: assume it does */
 	while (!exposes && (ne = readdir(nd))) {
-		if (ne->d_name[0] == '.')
-			continue;
-		if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
-			       subsys, ne->d_name)) {
+		int on = ns_enabled(subsys, ne->d_name, p, sizeof(p));
+
+		if (on < 0) {
 			exposes = true;
 			break;
 		}
-		if (lc_read_attr(p, v, sizeof(v)) || strcmp(v, "1"))
+		if (!on)
 			continue;
 		if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/device_path",
 			       subsys, ne->d_name))
@@ -197,7 +211,7 @@ static int disallow_host(struct fence_job *job, const char *nqn, const char *hos
  *    flight, so none of the client's writes lands after we return. */
 static int disable_namespaces(struct fence_job *job, const char *nqn)
 {
-	char p[PATH_MAX], v[64];
+	char p[PATH_MAX];
 	struct dirent *de;
 	int ret = LC_OK;
 	DIR *d;
@@ -206,16 +220,13 @@ static int disable_namespaces(struct fence_job *job, const char *nqn)
 		return LC_EFAIL;
 	d = opendir(p);
 	while (d && ret == LC_OK && (de = readdir(d))) {
-		int err;
+		int err, on = ns_enabled(nqn, de->d_name, p, sizeof(p));
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/enable",
-			       nqn, de->d_name)) {
+		if (on < 0) {
 			ret = LC_EFAIL;
 			break;
 		}
-		if (lc_read_attr(p, v, sizeof(v)) || strcmp(v, "1"))
+		if (!on)
 			continue;
 		if (journal_step(job, "ns %s %s", nqn, de->d_name)) {
 			ret = LC_EFAIL;
