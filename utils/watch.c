@@ -347,7 +347,8 @@ static bool print_lines(struct watch *w)
 		l = e + 1;
 	}
 	w->len = end - l;
-	memmove(w->line, l, w->len);
+	if (l != w->line)
+		memmove(w->line, l, w->len);
 	if (w->len == sizeof(w->line) - 1) {
 		w->line[w->len] = '\0';
 		w->len = 0;
