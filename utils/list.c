@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <libsmartcols.h>
@@ -1414,40 +1413,118 @@ static void dax_skip(const char *path)
 }
 
 /*
- * Open without breaking anyone's lease. Even an O_NONBLOCK open starts the
- * break of a lease it conflicts with (the holder is told to give it up)
- * before it fails, so a file /proc/locks shows a write lease or delegation
- * on is not opened at all; O_NONBLOCK covers one taken since, and that file
- * is skipped too. Skipped files are named.
+ * Open without breaking anyone's lease, and nothing but the regular file
+ * looked at. Even an O_NONBLOCK open starts the break of a lease it
+ * conflicts with (the holder is told to give it up) before it fails, so a
+ * file /proc/locks shows a write lease or delegation on is not opened at
+ * all; O_NONBLOCK covers one taken since, and that file is skipped too.
+ * Skipped files are named. NAME is first opened O_PATH (which opens
+ * nothing, breaks nothing) relative to DFD, checked to be the regular
+ * file @seen, and only then opened for reading, through that descriptor:
+ * a name swapped meanwhile for a device node or a link is never opened.
  */
-static void dax_open(const char *path)
+static void dax_open_at(int dfd, const char *name, const char *path, const struct stat *seen)
 {
+	char proc[64];
 	struct stat st;
-	int fd;
+	int pfd, fd;
 
-	if (!lstat(path, &st) && S_ISREG(st.st_mode) && write_leased(&st)) {
+	if (write_leased(seen)) {
 		dax_skip(path);
 		return;
 	}
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+	pfd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return;
+	if (fstat(pfd, &st) || !S_ISREG(st.st_mode) || st.st_dev != seen->st_dev ||
+	    st.st_ino != seen->st_ino) {
+		close(pfd);
+		return;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
-		fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	close(pfd);
 	if (fd < 0) {
 		if (errno == EWOULDBLOCK)
 			dax_skip(path);
 		return;
 	}
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == seen->st_ino)
 		dax_file(path, fd, &st);
 	close(fd);
 }
 
-static int dax_walk(const char *path, const struct stat *st, int type, struct FTW *ftw)
+/* The file named on the command line (resolved: no link in its path). */
+static void dax_open(const char *path)
 {
-	(void)ftw;
-	if (type == FTW_F && S_ISREG(st->st_mode) && st->st_size > 0)
-		dax_open(path);
-	return 0;
+	struct stat st;
+
+	if (!lstat(path, &st) && S_ISREG(st.st_mode))
+		dax_open_at(AT_FDCWD, path, path, &st);
+}
+
+#define DAX_MAX_DEPTH 256
+
+/*
+ * The regular files under the directory DFD (named PATH, of device DEV),
+ * not crossing into other filesystems. Each directory is opened from its
+ * parent by name without following links and checked to be the directory
+ * looked at, and each file from its directory (dax_open_at()): a directory
+ * swapped for a link while the walk runs leads nowhere outside the tree.
+ * Takes DFD.
+ */
+static void dax_dir(int dfd, const char *path, dev_t dev, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+		struct stat st, dst;
+		int fd;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) || st.st_dev != dev)
+			continue;
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= sizeof(sub))
+			continue;
+		if (S_ISREG(st.st_mode) && st.st_size > 0) {
+			dax_open_at(dirfd(d), de->d_name, sub, &st);
+		} else if (S_ISDIR(st.st_mode) && depth < DAX_MAX_DEPTH) {
+			fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				    O_NONBLOCK | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (fstat(fd, &dst) || dst.st_dev != st.st_dev || dst.st_ino != st.st_ino) {
+				close(fd);
+				continue;
+			}
+			dax_dir(fd, sub, dev, depth + 1);
+		}
+	}
+	closedir(d);
+}
+
+/* The walk of a directory named by its resolved path (or a mount point). */
+static void dax_tree(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return;
+	}
+	dax_dir(fd, path, st.st_dev, 0);
 }
 
 /* A mountinfo path as the kernel escapes it (space \040, tab, newline, \\). */
@@ -1489,7 +1566,7 @@ static int list_dax(const struct filter *flt, const char *path, bool is_dir,
 	if (path && !is_dir) {
 		dax_open(path);
 	} else if (path) {
-		nftw(path, dax_walk, 16, FTW_PHYS | FTW_MOUNT);
+		dax_tree(path);
 	} else {
 		lc_path(p, sizeof(p), "/proc/self/mountinfo");
 		fp = fopen(p, "re");
@@ -1504,7 +1581,7 @@ static int list_dax(const struct filter *flt, const char *path, bool is_dir,
 			    !strstr(sep, "dax=always"))
 				continue;
 			unescape_octal(mnt);
-			nftw(mnt, dax_walk, 16, FTW_PHYS | FTW_MOUNT);
+			dax_tree(mnt);
 		}
 		if (r < 0)
 			lc_err("%s: %s: the DAX mounts, and their DMA references and pins, are not known",
