@@ -244,6 +244,73 @@ static int disable_namespaces(struct fence_job *job, const char *nqn)
 	return ret;
 }
 
+/* Did a fence of ours, recorded, remove @host from @nqn's allowed hosts? */
+static bool host_removed_by_us(const struct fence_job *job, const char *nqn, const char *host)
+{
+	char want[1024];
+
+	if (fence_fmt(want, sizeof(want), "host %s %s", nqn, host))
+		return false;
+	for (int i = 0; i < job->nundo; i++)
+		if (!strcmp(job->undo[i], want))
+			return true;
+	return false;
+}
+
+/* The allowed hosts of a subsystem, for a message: "a, b" or "none". */
+static void allowed_names(const char *nqn, char *buf, size_t len)
+{
+	char p[PATH_MAX];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(buf, len, "none");
+	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts", nqn))
+		return;
+	d = opendir(p);
+	while (d && (de = readdir(d))) {
+		int m;
+
+		if (de->d_name[0] == '.')
+			continue;
+		m = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", de->d_name);
+		if (m < 0 || (size_t)m >= len - n)
+			break;
+		n += m;
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * Is @host the one the client connects to its subsystem with? Its name
+ * in allowed_hosts says so, or a recorded fence of ours that removed it.
+ * Otherwise nvme-host is wrong (a typo, another host's NQN): cutting that
+ * name off would leave the client's real one, and the leak check, which
+ * looks for the configured name, would not see another subsystem that
+ * lets the real one in. A subsystem that allows any host names none: the
+ * fence turns that off, and the leak check counts any subsystem that
+ * allows any host on the device as a way in.
+ */
+static int host_known(const struct fence_job *job, const char *nqn, const char *host)
+{
+	char p[PATH_MAX], v[64], names[1024];
+
+	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host))
+		return LC_EFAIL;
+	if (path_exists(p) || host_removed_by_us(job, nqn, host))
+		return LC_OK;
+	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn))
+		return LC_EFAIL;
+	if (!lc_read_attr(p, v, sizeof(v)) && !strcmp(v, "1"))
+		return LC_OK;
+	allowed_names(nqn, names, sizeof(names));
+	lc_err("host %s (client \"%s\" in %s) is not an allowed host of %s, and no fence recorded removing it: is nvme-host right? allowed hosts there: %s; NOT fenced",
+	       host, job->client->name, job->conf->path, nqn, names);
+	return LC_ENOENT;
+}
+
 static int nvmet_cut(struct fence_job *job)
 {
 	const char *nqn = client_nqn(job->client, job->sb->id);
@@ -260,7 +327,9 @@ static int nvmet_cut(struct fence_job *job)
 		lc_err("nvmet subsystem %s does not exist", nqn);
 		return LC_ENOENT;
 	}
-	ret = unlink_ports(job, nqn);
+	ret = host_known(job, nqn, host);
+	if (!ret)
+		ret = unlink_ports(job, nqn);
 	if (!ret)
 		ret = disallow_host(job, nqn, host);
 	if (!ret)
