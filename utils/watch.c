@@ -294,6 +294,8 @@ static int enable_events(struct watch *w)
  */
 static int block_signals(struct watch *w)
 {
+	/* a reader that went away ends the watch through EPIPE, cleaned up */
+	signal(SIGPIPE, SIG_IGN);
 	sigset_t mask;
 
 	sigemptyset(&mask);
@@ -320,12 +322,25 @@ static int open_pipe(struct watch *w)
 	return LC_OK;
 }
 
-/* Prints a line; false once --count lines are out. */
+/*
+ * Prints a line, what is not printable ASCII (and a backslash) as \xHH:
+ * every event carries the name of the task that caused it, which any
+ * user sets (PR_SET_NAME) and which must not reach a terminal as escape
+ * sequences. False once --count lines are out, or when the reader went
+ * away (EPIPE: SIGPIPE is ignored, so that the instance is removed).
+ */
 static bool print_line(struct watch *w, const char *l)
 {
+	const unsigned char *c;
+	int err = 0;
+
 	if (!*l)
 		return true;
-	puts(l);
+	for (c = (const unsigned char *)l; *c && err >= 0; c++)
+		err = *c == '\\' || *c == 0x7f || (*c < 0x20 && *c != '\t') || *c >= 0x80 ?
+		      printf("\\x%02x", *c) : putchar(*c);
+	if (err < 0 || putchar('\n') == EOF || fflush(stdout) == EOF)
+		return false;
 	w->seen++;
 	return !w->count || w->seen < w->count;
 }
