@@ -91,13 +91,15 @@ static void log_line(const char *what, const char *line, size_t len, bool failed
 static void log_output(const char *what, const struct lc_run_result *res,
 		       bool failed)
 {
-	for (const char *s = res->out; s && *s;) {
-		size_t n = strcspn(s, "\n");
+	const char *s = res->out, *end = s ? s + res->len : NULL;
+
+	/* by its length: a NUL byte is logged as \x00, not the end */
+	while (s && s < end) {
+		const char *nl = memchr(s, '\n', end - s);
+		size_t n = nl ? (size_t)(nl - s) : (size_t)(end - s);
 
 		log_line(what, s, n, failed);
-		s += n;
-		if (*s)
-			s++;
+		s += n + (nl != NULL);
 	}
 	if (res->dropped)
 		lc_err("%s: %zu more bytes of its output not logged", what, res->dropped);
