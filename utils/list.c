@@ -1159,6 +1159,25 @@ static void pid_comm(int pid, char *buf, size_t len)
 }
 
 /*
+ * Is pid a kernel thread (PF_KTHREAD in the flags of /proc/PID/stat, the
+ * ninth field)? A name is no proof: any process can call itself "nfsd".
+ */
+static bool pid_kthread(int pid)
+{
+	char p[PATH_MAX], *stat, *c;
+	unsigned long flags;
+	bool kthread = false;
+
+	lc_path(p, sizeof(p), "/proc/%d/stat", pid);
+	stat = lc_read_file(p, 4096);
+	c = stat ? strrchr(stat, ')') : NULL;	/* after the name, whatever it holds */
+	if (c && sscanf(c + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1)
+		kthread = flags & 0x00200000;	/* PF_KTHREAD */
+	free(stat);
+	return kthread;
+}
+
+/*
  * The next line of fp, without its newline, into *line: 1, 0 at the end,
  * or -errno. /proc files are read line by line, however large.
  */
@@ -1214,7 +1233,7 @@ static int list_locks(const struct filter *flt, struct json_object *refs, bool *
 			continue;
 		pid_comm(pid, comm, sizeof(comm));
 		/* nfsd's own layout leases: the states files say more of them */
-		if (!strcmp(kind, "LAYOUT") && !strcmp(comm, "nfsd"))
+		if (!strcmp(kind, "LAYOUT") && !strcmp(comm, "nfsd") && pid_kthread(pid))
 			continue;
 		off = strtoull(start, NULL, 10);
 		len = !strcmp(end, "EOF") ? UINT64_MAX : strtoull(end, NULL, 10) - off + 1;
