@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,14 +171,54 @@ static int lease_args(int argc, char **argv, struct lease_req *req)
 }
 
 /*
- * PATH, opened without waiting on anything: a FIFO would block the open
- * for as long as no writer comes, and a plain open breaks a write lease
- * someone else holds. Only a regular file is kept.
+ * Does /proc/locks show a write lease or delegation on @st's inode? Even
+ * an O_NONBLOCK open for reading starts the break of such a lease before
+ * it fails, so that is looked at first.
+ */
+static bool write_leased(const struct stat *st)
+{
+	char p[PATH_MAX], *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+	FILE *fp;
+
+	if (lc_path(p, sizeof(p), "/proc/locks"))
+		return false;
+	fp = fopen(p, "re");
+	while (fp && !found && getline(&line, &cap, fp) > 0) {
+		char kind[16], type[16];
+		unsigned int maj, min;
+		unsigned long ino;
+
+		if (strstr(line, "->") ||
+		    sscanf(line, "%*s %15s %*s %15s %*d %x:%x:%lu", kind, type, &maj, &min,
+			   &ino) != 5)
+			continue;
+		found = (!strcmp(kind, "LEASE") || !strcmp(kind, "DELEG")) &&
+			!strcmp(type, "WRITE") && maj == major(st->st_dev) &&
+			min == minor(st->st_dev) && ino == st->st_ino;
+	}
+	free(line);
+	if (fp)
+		fclose(fp);
+	return found;
+}
+
+/*
+ * PATH, opened without waiting on anything and without breaking anyone's
+ * lease: a FIFO would block the open for as long as no writer comes, and
+ * a plain open breaks a write lease someone else holds. Only a regular
+ * file is kept.
  */
 static int lease_open(const char *path)
 {
 	struct stat st;
 	int fd, e;
+
+	if (!stat(path, &st) && S_ISREG(st.st_mode) && write_leased(&st)) {
+		lc_err("%s: someone else holds a write lease or delegation on it", path);
+		return -1;
+	}
 
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
