@@ -35,8 +35,8 @@ static const char usage[] =
 "\"layoutctl COMMAND --help\" describes each command. Invoked as\n"
 "nfsd-recall-failed, layoutctl is nfsd's fencing helper (layoutctl fence).\n"
 "Exit status: 0 done, 1 failed, 2 usage, 3 configuration, 4 timed out,\n"
-"5 not permitted, 6 no such client, file or target object, 7 (lease) the\n"
-"lease was broken and CMD stopped.\n";
+"5 not permitted, 6 no such client, file or target object; lease exits\n"
+"with CMD's status, or 124 broken, 125 no lease, 126/127 CMD not run.\n";
 
 static const struct {
 	const char *name;

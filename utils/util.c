@@ -139,17 +139,32 @@ int lc_getopt(int argc, char **argv, const char *opts, const struct option *long
 	c = getopt_long(argc, argv, spec, longopts, &idx);
 	if (c == '?' || c == ':') {
 		const char *arg = argv[optind - 1];
+		int n = (int)strcspn(arg, "=");
+		bool lng = !strncmp(arg, "--", 2) && arg[2];
 
-		char name[64];
+		/*
+		 * optopt is 0 for an unknown long option, else the option's
+		 * character; in a cluster of short ones (-Xj) optind has not
+		 * moved past it, so arg is then an earlier word: a long option
+		 * is at fault only when arg is that very option.
+		 */
+		if (lng && optopt) {
+			const struct option *o;
 
-		if (strncmp(arg, "--", 2))
-			snprintf(name, sizeof(name), "-%c", optopt);
+			for (o = longopts; o->name; o++)
+				if (o->val == optopt && (int)strlen(o->name) == n - 2 &&
+				    !strncmp(arg + 2, o->name, n - 2))
+					break;
+			lng = o->name != NULL;
+		}
+		if (!lng)
+			lc_err(c == ':' ? "option -%c needs a value" : "unknown option -%c", optopt);
+		else if (c == ':')
+			lc_err("option %.*s needs a value", n, arg);
+		else if (optopt)
+			lc_err("option %.*s takes no value", n, arg);
 		else
-			snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
-		if (c == ':')
-			lc_err("option %s needs a value", name);
-		else
-			lc_err("unknown option %s", name);
+			lc_err("unknown option %.*s", n, arg);
 		lc_try_help();
 		return '?';
 	}
