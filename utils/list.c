@@ -1427,8 +1427,13 @@ static bool write_leased(const struct stat *st)
 static void dax_skip(const char *path)
 {
 	scan->skipped++;
-	if (scan->skipped_names)
-		json_object_array_add(scan->skipped_names, json_object_new_string(path));
+	/* an object, so that a name escaped for JSON carries its flag */
+	if (scan->skipped_names) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "name", json_object_new_string(path));
+		json_object_array_add(scan->skipped_names, o);
+	}
 }
 
 /*
