@@ -27,7 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lc.h"
+#include "fence.h"
 
 const char *lc_backend_name(enum lc_backend b)
 {
@@ -553,6 +553,7 @@ static void problem(const struct lc_conf *conf, struct json_object *list, int li
  */
 static void check_fenceable(const struct lc_conf *conf, struct json_object *list)
 {
+	struct state st = { .fd = -1 };
 	char real[PATH_MAX];
 	int i, j, err;
 
@@ -567,10 +568,12 @@ static void check_fenceable(const struct lc_conf *conf, struct json_object *list
 				sb->command, err == -EPERM ? "not safe to run (said above)" :
 				strerror(-err));
 	}
-	err = lc_trust_path("state directory", conf->state_dir, LC_TRUST_DIR, real);
-	if (err && err != -ENOENT)
+	/* as a fence opens it (record.c), creating nothing */
+	err = state_open((struct lc_conf *)conf, &st, false);
+	if (err)
 		problem(conf, list, 0, "state-dir %s: %s", conf->state_dir,
 			err == -EPERM ? "not safe to use (said above)" : strerror(-err));
+	state_close(&st);
 	for (i = 0; i < conf->nclients; i++) {
 		const struct lc_client *c = &conf->clients[i];
 
