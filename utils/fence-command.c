@@ -172,12 +172,17 @@ static int command_fence(struct fence_job *job)
 	return command_run(job, "fence", true);
 }
 
+/* Before the first step of an unfence is undone: the line is ours. */
+static int command_undo_check(struct fence_job *job, const struct undo_line *u)
+{
+	if (u->n == 1)
+		return LC_OK;
+	lc_err("cannot undo \"%s\": not a step layoutctl writes; nothing undone", u->text);
+	return LC_EFAIL;
+}
+
 static int command_undo(struct fence_job *job, const struct undo_line *u)
 {
-	if (u->n != 1) {
-		lc_err("cannot undo \"%s\"", u->text);
-		return LC_EFAIL;
-	}
 	return command_run(job, "unfence", false);
 }
 
@@ -189,5 +194,6 @@ const struct lc_backend_ops lc_command_ops = {
 	.verbs = command_verbs,
 	.prepare = command_check,
 	.fence = command_fence,
+	.undo_check = command_undo_check,
 	.undo = command_undo,
 };

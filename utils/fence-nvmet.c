@@ -337,6 +337,20 @@ static int nvmet_cut(struct fence_job *job)
 	return ret;
 }
 
+/* Before the first step of an unfence is undone: every line one of ours. */
+static int nvmet_undo_check(struct fence_job *job, const struct undo_line *u)
+{
+	static const struct { const char *verb; int n; } shapes[] = {
+		{ "ns", 3 }, { "port", 3 }, { "host", 3 }, { "anyhost", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
+		if (!strcmp(u->w[0], shapes[i].verb) && u->n == shapes[i].n)
+			return LC_OK;
+	lc_err("cannot undo \"%s\": not a step layoutctl writes; nothing undone", u->text);
+	return LC_EFAIL;
+}
+
 static int nvmet_undo(struct fence_job *job, const struct undo_line *u)
 {
 	char *const *a = u->w;
@@ -385,5 +399,6 @@ const struct lc_backend_ops lc_nvmet_ops = {
 	.fence = fence_in_child,
 	.cut = nvmet_cut,
 	.leaks = nvmet_leaks,
+	.undo_check = nvmet_undo_check,
 	.undo = nvmet_undo,
 };
