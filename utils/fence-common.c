@@ -5,6 +5,7 @@
  * undo lines, and running a backend's steps in a child with a time limit.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -88,6 +89,34 @@ int fence_fmt(char *buf, size_t len, const char *fmt, ...)
 	n = vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The names in directory @dir but dot files, for a message: "a, b" (as
+ * many as fit) or "none". */
+void dir_names(const char *dir, char *buf, size_t len)
+{
+	struct dirent *de;
+	bool cut = false;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	buf[0] = '\0';
+	while (d && !cut && (de = readdir(d))) {
+		int w;
+
+		if (de->d_name[0] == '.')
+			continue;
+		w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", de->d_name);
+		cut = w < 0 || (size_t)w >= len - n;
+		if (cut)
+			buf[n] = '\0';	/* what fitted, whole names only */
+		else
+			n += w;
+	}
+	if (d)
+		closedir(d);
+	if (!n)
+		snprintf(buf, len, cut ? "(too long to show)" : "none");
 }
 
 bool path_exists(const char *path)

@@ -81,28 +81,11 @@ static void iscsi_acl_names(const char *tgt, unsigned int tpg, char *buf,
 			    size_t len)
 {
 	char p[PATH_MAX];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
 
-	buf[0] = '\0';
 	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u/acls", tgt, tpg))
-		return;
-	d = opendir(p);
-	while (d && (de = readdir(d))) {
-		int w;
-
-		if (de->d_name[0] == '.')
-			continue;
-		w = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", de->d_name);
-		if (w < 0 || (size_t)w >= len - n)
-			break;
-		n += w;
-	}
-	if (d)
-		closedir(d);
-	if (!n && len > 4)
-		memcpy(buf, "none", 5);
+		snprintf(buf, len, "none");
+	else
+		dir_names(p, buf, len);
 }
 
 /* Does the LUN @lun of portal group @tpg link to a backstore on @sbid? */

@@ -261,26 +261,11 @@ static bool host_removed_by_us(const struct fence_job *job, const char *nqn, con
 static void allowed_names(const char *nqn, char *buf, size_t len)
 {
 	char p[PATH_MAX];
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
 
-	snprintf(buf, len, "none");
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts", nqn))
-		return;
-	d = opendir(p);
-	while (d && (de = readdir(d))) {
-		int m;
-
-		if (de->d_name[0] == '.')
-			continue;
-		m = snprintf(buf + n, len - n, "%s%s", n ? ", " : "", de->d_name);
-		if (m < 0 || (size_t)m >= len - n)
-			break;
-		n += m;
-	}
-	if (d)
-		closedir(d);
+		snprintf(buf, len, "none");
+	else
+		dir_names(p, buf, len);
 }
 
 /*

@@ -88,6 +88,7 @@ int fence_path(char *buf, size_t len, const char *fmt, ...)
 int fence_fmt(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), warn_unused_result));
 bool path_exists(const char *path);
+void dir_names(const char *dir, char *buf, size_t len);
 int configfs_rmdir(const char *path);
 int configfs_write(const char *path, const char *val);
 int configfs_mkdir(const char *path);
