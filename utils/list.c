@@ -1451,7 +1451,7 @@ static void dax_open_at(int dfd, const char *name, const char *path, const struc
 {
 	char proc[64];
 	struct stat st;
-	int pfd, fd;
+	int pfd, fd, e;
 
 	if (write_leased(seen)) {
 		dax_skip(path);
@@ -1469,10 +1469,13 @@ static void dax_open_at(int dfd, const char *name, const char *path, const struc
 	fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	e = errno;
 	close(pfd);
 	if (fd < 0) {
-		if (errno == EWOULDBLOCK)
+		if (e == EWOULDBLOCK)
 			dax_skip(path);
+		else if (e == ENOENT)	/* no /proc: no file can be looked at */
+			dax_fail(proc, e, path);
 		return;
 	}
 	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_ino == seen->st_ino)
