@@ -1072,6 +1072,64 @@ struct exec_args {
 	int failpipe;
 };
 
+/* The watcher's parent, layoutctl, died: the group goes, the watcher too. */
+static void watcher_orphaned(int sig)
+{
+	(void)sig;
+	kill(0, SIGKILL);
+	_exit(LC_EFAIL);
+}
+
+/*
+ * The command runs in a grandchild; this child stays as its watcher.
+ * PR_SET_PDEATHSIG reaches only the process it was set for, and an
+ * exec'd command cannot be told to do anything on its parent's death:
+ * if the command were this child, what it starts in the background would
+ * outlive a layoutctl that nfsd killed. The watcher gets SIGTERM when
+ * layoutctl dies and kills its whole process group (it leads it: the
+ * command and what it started, unless they left the group); otherwise it
+ * exits as the command did, and lc_run() kills the group once it has.
+ */
+static int exec_watched(struct exec_args *a)
+{
+	const struct lc_exec *ex = a->ex;
+	struct exec_failure f = { LC_EFAIL, 0 };
+	pid_t watcher = getpid(), parent = getppid(), pid;
+	int status;
+
+	signal(SIGTERM, watcher_orphaned);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != parent)
+		watcher_orphaned(0);
+	pid = fork();
+	if (pid < 0) {
+		f.err = errno;
+		if (write(a->failpipe, &f, sizeof(f)) < 0)
+			f.code = LC_EFAIL;
+		return LC_EFAIL;
+	}
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != watcher)
+			_exit(LC_EFAIL);
+		execve(ex->path, ex->argv, ex->envp);
+		f.err = errno;
+		if (write(a->failpipe, &f, sizeof(f)) < 0)
+			f.code = LC_EFAIL;
+		_exit(127);
+	}
+	close(a->failpipe);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return LC_EFAIL;
+	if (WIFSIGNALED(status)) {
+		/* die of the same signal, so that lc_run() reports it */
+		signal(WTERMSIG(status), SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, 0);
+		kill(getpid(), WTERMSIG(status));
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : LC_EFAIL;
+}
+
 static int exec_child(void *arg, int fd)
 {
 	struct exec_args *a = arg;
@@ -1093,12 +1151,7 @@ static int exec_child(void *arg, int fd)
 		dup2(devnull, STDIN_FILENO);
 	dup2(fd, STDOUT_FILENO);
 	dup2(fd, STDERR_FILENO);
-	execve(ex->path, ex->argv, ex->envp);
-	f.code = LC_EFAIL;
-	f.err = errno;
-	if (write(a->failpipe, &f, sizeof(f)) < 0)
-		f.code = LC_EFAIL;
-	return 127;
+	return exec_watched(a);
 }
 
 /*
