@@ -175,10 +175,9 @@ static int command_fence(struct fence_job *job)
 /* Before the first step of an unfence is undone: the line is ours. */
 static int command_undo_check(struct fence_job *job, const struct undo_line *u)
 {
-	if (u->n == 1)
-		return LC_OK;
-	lc_err("cannot undo \"%s\": not a step layoutctl writes; nothing undone", u->text);
-	return LC_EFAIL;
+	static const struct undo_shape shape = { "command", 1 };
+
+	return undo_shape_check(u, &shape, 1);
 }
 
 static int command_undo(struct fence_job *job, const struct undo_line *u)

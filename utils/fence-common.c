@@ -119,6 +119,20 @@ void dir_names(const char *dir, char *buf, size_t len)
 		snprintf(buf, len, cut ? "(too long to show)" : "none");
 }
 
+/*
+ * Is @u one of the lines a backend writes (a verb of @shapes with its
+ * number of words)? Checked for every line before an unfence undoes the
+ * first: LC_OK, or LC_EFAIL, said.
+ */
+int undo_shape_check(const struct undo_line *u, const struct undo_shape *shapes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(u->w[0], shapes[i].verb) && u->n == shapes[i].n)
+			return LC_OK;
+	lc_err("cannot undo \"%s\": not a step layoutctl writes; nothing undone", u->text);
+	return LC_EFAIL;
+}
+
 bool path_exists(const char *path)
 {
 	struct stat st;

@@ -600,10 +600,8 @@ static int undo_acl_attr(const struct undo_line *u)
 	return err ?: configfs_write(p, a[5]);
 }
 
-/* Before anything is undone: an ACL that had CHAP credentials is made
- * again only by the administrator, with them. */
 /* How many words each of the iSCSI backend's undo lines has. */
-static const struct { const char *verb; int n; } iscsi_shapes[] = {
+static const struct undo_shape iscsi_shapes[] = {
 	{ "acl", 4 }, { "lun", 8 }, { "aclattr", 6 }, { "aclattrib", 6 },
 	{ "acltag", 5 }, { "aclauth", 4 },
 };
@@ -616,13 +614,10 @@ static const struct { const char *verb; int n; } iscsi_shapes[] = {
 static int iscsi_undo_check(struct fence_job *job, const struct undo_line *u)
 {
 	char acl[PATH_MAX];
-	size_t i;
 
-	for (i = 0; i < sizeof(iscsi_shapes) / sizeof(iscsi_shapes[0]); i++)
-		if (!strcmp(u->w[0], iscsi_shapes[i].verb))
-			break;
-	if (i == sizeof(iscsi_shapes) / sizeof(iscsi_shapes[0]) || u->n != iscsi_shapes[i].n ||
-	    !lc_all_digits(u->w[2])) {
+	if (undo_shape_check(u, iscsi_shapes, sizeof(iscsi_shapes) / sizeof(iscsi_shapes[0])))
+		return LC_EFAIL;
+	if (!lc_all_digits(u->w[2])) {
 		lc_err("cannot undo \"%s\": not a step layoutctl writes; nothing undone", u->text);
 		return LC_EFAIL;
 	}

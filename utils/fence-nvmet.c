@@ -325,15 +325,11 @@ static int nvmet_cut(struct fence_job *job)
 /* Before the first step of an unfence is undone: every line one of ours. */
 static int nvmet_undo_check(struct fence_job *job, const struct undo_line *u)
 {
-	static const struct { const char *verb; int n; } shapes[] = {
+	static const struct undo_shape shapes[] = {
 		{ "ns", 3 }, { "port", 3 }, { "host", 3 }, { "anyhost", 2 },
 	};
 
-	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++)
-		if (!strcmp(u->w[0], shapes[i].verb) && u->n == shapes[i].n)
-			return LC_OK;
-	lc_err("cannot undo \"%s\": not a step layoutctl writes; nothing undone", u->text);
-	return LC_EFAIL;
+	return undo_shape_check(u, shapes, sizeof(shapes) / sizeof(shapes[0]));
 }
 
 static int nvmet_undo(struct fence_job *job, const struct undo_line *u)

@@ -88,6 +88,12 @@ int fence_path(char *buf, size_t len, const char *fmt, ...)
 int fence_fmt(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), warn_unused_result));
 bool path_exists(const char *path);
+/* An undo line's verb and its number of words, as a backend writes it. */
+struct undo_shape {
+	const char *verb;
+	int n;
+};
+int undo_shape_check(const struct undo_line *u, const struct undo_shape *shapes, size_t n);
 void dir_names(const char *dir, char *buf, size_t len);
 int configfs_rmdir(const char *path);
 int configfs_write(const char *path, const char *val);
