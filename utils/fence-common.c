@@ -91,6 +91,22 @@ int fence_fmt(char *buf, size_t len, const char *fmt, ...)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/* fence_fmt() for a path under one fence_path() gave: says when it does
+ * not fit. */
+int fence_join(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < len)
+		return 0;
+	lc_err("path too long: %.80s...", buf);
+	return -ENAMETOOLONG;
+}
+
 /* The names in directory @dir but dot files, for a message: "a, b" (as
  * many as fit) or "none". */
 void dir_names(const char *dir, char *buf, size_t len)
@@ -236,6 +252,66 @@ int configfs_write(const char *path, const char *val)
 		}
 	}
 	return lc_write_file(path, val);
+}
+
+/*
+ * What the backends read of configfs, as answers: "there" (1), "not there"
+ * (0, for ENOENT alone), or "cannot tell" (-1, said). A fence step or a
+ * leak check that gets -1 fails: an entry that cannot be read cannot be
+ * shown closed, and a step that cannot see what it is to cut cuts nothing.
+ */
+static int probe_fail(const char *path, int err)
+{
+	lc_err("cannot read %s: %s", path, strerror(err));
+	return -1;
+}
+
+int probe_entry(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return 1;
+	return errno == ENOENT ? 0 : probe_fail(path, errno);
+}
+
+int probe_attr(const char *path, char *buf, size_t len)
+{
+	int err = lc_read_attr(path, buf, len);
+
+	if (!err)
+		return 1;
+	return err == -ENOENT ? 0 : probe_fail(path, -err);
+}
+
+int probe_dir(const char *path, DIR **d)
+{
+	*d = opendir(path);
+	if (*d)
+		return 1;
+	return errno == ENOENT ? 0 : probe_fail(path, errno);
+}
+
+int probe_next(DIR *d, const char *path, struct dirent **de)
+{
+	for (;;) {
+		errno = 0;
+		*de = readdir(d);
+		if (!*de)
+			return errno ? probe_fail(path, errno) : 0;
+		if ((*de)->d_name[0] != '.')
+			return 1;
+	}
+}
+
+/* Is @path a directory? 1 yes, 0 something else or nothing, -1 said. */
+int probe_isdir(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return S_ISDIR(st.st_mode);
+	return errno == ENOENT ? 0 : probe_fail(path, errno);
 }
 
 /*

@@ -38,26 +38,31 @@
 
 #define ACL_TAG_MAX	64	/* LIO's MAX_ACL_TAG_SIZE */
 
+/*
+ * The answers below are 1 (yes), 0 (no) or -1 (cannot tell, said): see
+ * probe_entry(). A leak check counts -1 as a way in, a step as a failure.
+ */
+
 /* Does LIO list a session of @ini that no configured ACL explains? */
-static bool iscsi_dynamic_session(const char *tgt, unsigned int tpg,
-				  const char *ini)
+static int iscsi_dynamic_session(const char *tgt, unsigned int tpg,
+				 const char *ini)
 {
-	char p[PATH_MAX], *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
-	bool found = false;
-	FILE *f;
+	char p[PATH_MAX], *buf, *line, *save = NULL;
+	int found = 0;
 
 	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u/dynamic_sessions", tgt, tpg))
-		return true;	/* cannot tell: assume it does */
-	f = fopen(p, "re");
-	if (!f)
-		return false;
-	if (getdelim(&buf, &len, '\0', f) > 0)
-		for (line = strtok_r(buf, "\n", &save); line && !found;
-		     line = strtok_r(NULL, "\n", &save))
-			found = !strcmp(line, ini);
+		return -1;
+	buf = lc_read_file(p, 1 << 16);
+	if (!buf) {
+		if (errno == ENOENT)
+			return 0;
+		lc_err("cannot read %s: %s", p, strerror(errno));
+		return -1;
+	}
+	for (line = strtok_r(buf, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save))
+		found = !strcmp(line, ini);
 	free(buf);
-	fclose(f);
 	return found;
 }
 
@@ -89,70 +94,78 @@ static void iscsi_acl_names(const char *tgt, unsigned int tpg, char *buf,
 }
 
 /* Does the LUN @lun of portal group @tpg link to a backstore on @sbid? */
-static bool iscsi_lun_on(const char *tgt, const char *tpg, const char *lun,
-			 const char *sbid)
+static int iscsi_lun_on(const char *tgt, const char *tpg, const char *lun,
+			const char *sbid)
 {
-	char p[PATH_MAX], v[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX], v[PATH_MAX];
 	struct dirent *ke;
-	bool found = false;
+	int found = 0, r;
 	DIR *kd;
 
-	if (fence_path(p, sizeof(p), LIO "/%s/%s/lun/%s", tgt, tpg, lun))
-		return true;
-	kd = opendir(p);
+	if (fence_path(dir, sizeof(dir), LIO "/%s/%s/lun/%s", tgt, tpg, lun))
+		return -1;
+	r = probe_dir(dir, &kd);
+	if (r <= 0)
+		return r ? -1 : 0;	/* gone: backed by nothing */
 	/* The LUN's link to its backstore, whose udev_path names it. */
-	while (kd && !found && (ke = readdir(kd))) {
+	while (!found && (r = probe_next(kd, dir, &ke)) > 0) {
 		struct stat st;
 
-		if (ke->d_name[0] == '.')
-			continue;
-		if (fence_path(p, sizeof(p), LIO "/%s/%s/lun/%s/%s", tgt, tpg, lun,
-			       ke->d_name)) {
-			found = true;
+		if (fence_join(p, sizeof(p), "%s/%s", dir, ke->d_name)) {
+			found = -1;
 			break;
 		}
-		if (lstat(p, &st) || !S_ISLNK(st.st_mode) ||
-		    fence_path(p, sizeof(p), LIO "/%s/%s/lun/%s/%s/udev_path", tgt,
-			       tpg, lun, ke->d_name) ||
-		    lc_read_attr(p, v, sizeof(v)))
+		if (lstat(p, &st)) {
+			if (errno != ENOENT)
+				found = probe_entry(p);
 			continue;
-		found = same_device(v, sbid);
+		}
+		if (!S_ISLNK(st.st_mode))
+			continue;	/* an attribute, alua_tg_pt_gp, statistics */
+		if (fence_join(p, sizeof(p), "%s/%s/udev_path", dir, ke->d_name) ||
+		    probe_attr(p, v, sizeof(v)) <= 0)
+			found = -1;	/* a backstore we cannot name */
+		else
+			found = same_device(v, sbid);
 	}
-	if (kd)
-		closedir(kd);
-	return found;
+	closedir(kd);
+	return found ?: r;
 }
 
 /* Is a LUN of this portal group backed by the device @sbid? */
-static bool iscsi_tpg_exports(const char *tgt, const char *tpg,
-			      const char *sbid)
+static int iscsi_tpg_exports(const char *tgt, const char *tpg,
+			     const char *sbid)
 {
-	char p[PATH_MAX];
+	char dir[PATH_MAX];
 	struct dirent *le;
-	bool found = false;
+	int found = 0, r;
 	DIR *ld;
 
-	if (fence_path(p, sizeof(p), LIO "/%s/%s/lun", tgt, tpg))
-		return true;	/* assume the worst */
-	ld = opendir(p);
-	if (!ld)
-		return true;	/* cannot tell: assume it does */
-	while (!found && (le = readdir(ld)))
+	if (fence_path(dir, sizeof(dir), LIO "/%s/%s/lun", tgt, tpg))
+		return -1;
+	r = probe_dir(dir, &ld);
+	if (r <= 0)
+		return r;	/* no LUNs: exports nothing */
+	while (!found && (r = probe_next(ld, dir, &le)) > 0)
 		if (!strncmp(le->d_name, "lun_", 4))
 			found = iscsi_lun_on(tgt, tpg, le->d_name, sbid);
 	closedir(ld);
-	return found;
+	return found ?: r;
 }
 
 /* Does an ACL's info show a connection from one of the client's addresses?
  * LIO prints each as "   Address ADDR TRANSPORT". */
-static bool iscsi_acl_from_client(const char *path, const struct lc_client *c)
+static int iscsi_acl_from_client(const char *path, const struct lc_client *c)
 {
 	char *text = lc_read_file(path, 1 << 16), *line, *save = NULL;
-	bool found = false;
+	int found = 0;
 
-	if (!text)
-		return false;
+	if (!text) {
+		if (errno == ENOENT)
+			return 0;
+		lc_err("cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
 	for (line = strtok_r(text, "\n", &save); line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char a[64];
@@ -167,49 +180,59 @@ static bool iscsi_acl_from_client(const char *path, const struct lc_client *c)
 	return found;
 }
 
-/* The ways into one portal group that exports the device (see below). */
+/* The ways into one portal group that may export the device (see below). */
 static int iscsi_tpg_leaks(const struct lc_client *c, const char *ini,
-			   const char *sbid, const char *tgt, const char *tpg)
+			   const char *sbid, const char *tgt, const char *tpg,
+			   bool exports)
 {
-	char p[PATH_MAX], v[64];
+	const char *how = exports ? "still exports" : "may export (cannot tell)";
+	char dir[PATH_MAX], p[PATH_MAX], v[64];
 	struct dirent *ae;
-	int leaks = 0;
+	int leaks = 0, r;
 	DIR *ad;
 
 	if (fence_path(p, sizeof(p), LIO "/%s/%s/attrib/generate_node_acls", tgt, tpg))
 		return 1;
-	if (lc_read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
-		lc_err("%s %s exports %s in demo mode: any initiator may log in",
-		       tgt, tpg, sbid);
+	r = probe_attr(p, v, sizeof(v));
+	if (r < 0 || (r > 0 && strcmp(v, "0"))) {
+		lc_err("%s %s %s %s %s", tgt, tpg, how, sbid,
+		       r < 0 ? "and whether it is in demo mode cannot be told" :
+		       "in demo mode: any initiator may log in");
 		return 1;
 	}
-	if (fence_path(p, sizeof(p), LIO "/%s/%s/acls/%s", tgt, tpg, ini) || path_exists(p)) {
-		lc_err("%s %s still exports %s to initiator %s", tgt, tpg, sbid, ini);
+	if (fence_path(p, sizeof(p), LIO "/%s/%s/acls/%s", tgt, tpg, ini) ||
+	    (r = probe_entry(p))) {
+		lc_err("%s %s %s %s to initiator %s%s", tgt, tpg, how, sbid, ini,
+		       r < 0 ? ", whose ACL cannot be told gone" : "");
 		leaks++;
 	}
-	if (fence_path(p, sizeof(p), LIO "/%s/%s/acls", tgt, tpg))
+	if (fence_path(dir, sizeof(dir), LIO "/%s/%s/acls", tgt, tpg))
 		return leaks + 1;
-	ad = opendir(p);
+	ad = opendir(dir);
 	if (!ad) {
-		lc_err("cannot read %s: %s", p, strerror(errno));
+		lc_err("cannot read %s: %s", dir, strerror(errno));
 		return leaks + 1;
 	}
-	while ((ae = readdir(ad))) {
-		if (ae->d_name[0] == '.')
-			continue;
-		if (fence_path(p, sizeof(p), LIO "/%s/%s/acls/%s/info", tgt, tpg,
-			       ae->d_name)) {
+	while ((r = probe_next(ad, dir, &ae)) > 0) {
+		int from;
+
+		if (fence_join(p, sizeof(p), "%s/%s/info", dir, ae->d_name)) {
 			leaks++;
 			continue;
 		}
-		if (!iscsi_acl_from_client(p, c))
+		from = iscsi_acl_from_client(p, c);
+		if (!from)
 			continue;
-		lc_err("%s %s has a session from client \"%s\" as initiator %s, exporting %s",
-		       tgt, tpg, c->name, ae->d_name, sbid);
+		if (from > 0)
+			lc_err("%s %s has a session from client \"%s\" as initiator %s, %s %s",
+			       tgt, tpg, c->name, ae->d_name, how, sbid);
+		else
+			lc_err("%s %s: cannot tell whether initiator %s is client \"%s\"",
+			       tgt, tpg, ae->d_name, c->name);
 		leaks++;
 	}
 	closedir(ad);
-	return leaks;
+	return leaks + (r < 0);
 }
 
 /*
@@ -223,32 +246,48 @@ static int iscsi_tpg_leaks(const struct lc_client *c, const char *ini,
 static int iscsi_leaks(struct fence_job *job)
 {
 	const char *ini = job->client->iscsi_initiator, *sbid = job->sb->id;
-	char p[PATH_MAX];
+	char top[PATH_MAX], p[PATH_MAX];
 	struct dirent *te, *ge;
 	DIR *td, *gd;
-	int leaks = 0;
+	int leaks = 0, r;
 
+	if (fence_path(top, sizeof(top), LIO))
+		return 1;
 	td = leak_check_dir(LIO);
 	if (!td)
 		return 1;
-	while ((te = readdir(td))) {
-		if (te->d_name[0] == '.')
-			continue;
-		if (fence_path(p, sizeof(p), LIO "/%s", te->d_name)) {
+	/* Targets are directories; LIO keeps lio_version and
+	 * discovery_auth/ beside them. */
+	while ((r = probe_next(td, top, &te)) > 0) {
+		if (fence_join(p, sizeof(p), "%s/%s", top, te->d_name)) {
 			leaks++;
 			continue;
 		}
-		gd = opendir(p);
-		while (gd && (ge = readdir(gd)))
-			if (!strncmp(ge->d_name, "tpgt_", 5) &&
-			    iscsi_tpg_exports(te->d_name, ge->d_name, sbid))
-				leaks += iscsi_tpg_leaks(job->client, ini, sbid,
-							 te->d_name, ge->d_name);
-		if (gd)
-			closedir(gd);
+		r = probe_isdir(p);
+		if (r <= 0) {
+			leaks += r < 0;
+			continue;
+		}
+		r = probe_dir(p, &gd);
+		if (r <= 0) {
+			leaks += r < 0;
+			continue;
+		}
+		while ((r = probe_next(gd, p, &ge)) > 0) {
+			int exports;
+
+			if (strncmp(ge->d_name, "tpgt_", 5))
+				continue;
+			exports = iscsi_tpg_exports(te->d_name, ge->d_name, sbid);
+			if (exports)
+				leaks += iscsi_tpg_leaks(job->client, ini, sbid, te->d_name,
+							 ge->d_name, exports > 0);
+		}
+		leaks += r < 0;
+		closedir(gd);
 	}
 	closedir(td);
-	return leaks;
+	return leaks + (r < 0);
 }
 
 /* ---- What an ACL is made of, kept for unfence ---- */
@@ -307,6 +346,9 @@ static int acl_save_numbers(struct fence_job *job, const char *dir,
 	int ret = LC_OK;
 	DIR *d = opendir(dir);
 
+	if (!d)
+		lc_notice("ACL %s of %s tpgt_%u: cannot read %s (%s), its attributes are not kept: unfence leaves them at their defaults",
+			  ini, tgt, tpg, dir, strerror(errno));
 	while (d && ret == LC_OK && (de = readdir(d))) {
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, "tag") ||
 		    fence_fmt(p, sizeof(p), "%s/%s", dir, de->d_name) ||
@@ -377,23 +419,27 @@ static int acl_save(struct fence_job *job, const char *acl, const char *tgt,
 /*
  * A mapped LUN's link (named anything) to the portal group's LUN: its name
  * into @lname and the portal group LUN it leads to into @tpglun, "-" each
- * when there is none.
+ * when there is none. -1 (said) when the mapped LUN cannot be read: the
+ * link in it could not be removed.
  */
-static void mapped_lun_link(const char *dir, char *lname, size_t llen,
-			    char *tpglun, size_t tlen)	/* each at least 2 */
+static int mapped_lun_link(const char *dir, char *lname, size_t llen,
+			   char *tpglun, size_t tlen)	/* each at least 2 */
 {
 	char l[PATH_MAX], target[PATH_MAX], *base;
 	struct dirent *le;
-	DIR *ld = opendir(dir);
 	ssize_t n;
+	DIR *ld;
+	int r;
 
 	memcpy(lname, "-", 2);
 	memcpy(tpglun, "-", 2);
-	while (ld && (le = readdir(ld))) {
+	r = probe_dir(dir, &ld);
+	if (r <= 0)
+		return -1;
+	while ((r = probe_next(ld, dir, &le)) > 0) {
 		struct stat st;
 
-		if (le->d_name[0] == '.' ||
-		    fence_fmt(l, sizeof(l), "%s/%s", dir, le->d_name) ||
+		if (fence_fmt(l, sizeof(l), "%s/%s", dir, le->d_name) ||
 		    lstat(l, &st) || !S_ISLNK(st.st_mode) ||
 		    fence_fmt(lname, llen, "%s", le->d_name))
 			continue;
@@ -409,8 +455,8 @@ static void mapped_lun_link(const char *dir, char *lname, size_t llen,
 			memcpy(tpglun, "-", 2);
 		}
 	}
-	if (ld)
-		closedir(ld);
+	closedir(ld);
+	return r;
 }
 
 /* Unmaps and removes one mapped LUN, @lun of ACL @acl, journaled first. */
@@ -424,9 +470,15 @@ static int unmap_lun(struct fence_job *job, const char *acl, const char *lun,
 	if (fence_fmt(q, sizeof(q), "%s/%s", acl, lun) ||
 	    fence_fmt(p, sizeof(p), "%s/write_protect", q))
 		return LC_EFAIL;
-	mapped_lun_link(q, lname, sizeof(lname), tpglun, sizeof(tpglun));
-	if (lc_read_attr(p, wp, sizeof(wp)) || !all_digits(wp))
-		memcpy(wp, "0", 2);
+	if (mapped_lun_link(q, lname, sizeof(lname), tpglun, sizeof(tpglun)) < 0)
+		return LC_EFAIL;
+	/* One that cannot be read is kept as read-only: unfence then gives
+	 * the client less than it had, never more. */
+	if (probe_attr(p, wp, sizeof(wp)) <= 0 || !all_digits(wp)) {
+		lc_notice("mapped LUN %s of ACL %s: write_protect unknown, unfence maps it read-only (write_protect=1)",
+			  lun, ini);
+		memcpy(wp, "1", 2);
+	}
 	if (journal_step(job, "lun %s %u %s %s %s %s %s", tgt, tpg, ini, lun,
 			 strcmp(lname, "-") ? tpglun : "-", lname, wp))
 		return LC_EFAIL;
@@ -452,25 +504,43 @@ static int iscsi_tpg_check(struct fence_job *job, const char *ini,
 			   const char *tgt, unsigned int tpg)
 {
 	char p[PATH_MAX], v[64];
+	int r;
 
-	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u", tgt, tpg) || !path_exists(p)) {
-		lc_err("iSCSI target %s portal group %u does not exist", tgt, tpg);
-		return LC_ENOENT;
+	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u", tgt, tpg))
+		return LC_EFAIL;
+	r = probe_entry(p);
+	if (r <= 0) {
+		if (!r)
+			lc_err("iSCSI target %s portal group %u does not exist", tgt, tpg);
+		return r ? LC_EFAIL : LC_ENOENT;
 	}
-	if (fence_fmt(v, sizeof(v), "tpgt_%u", tpg) ||
-	    !iscsi_tpg_exports(tgt, v, job->sb->id)) {
+	if (fence_fmt(v, sizeof(v), "tpgt_%u", tpg))
+		return LC_EFAIL;
+	r = iscsi_tpg_exports(tgt, v, job->sb->id);
+	if (r < 0) {
+		lc_err("cannot tell whether %s tpgt_%u exports %s; NOT fenced", tgt, tpg,
+		       job->sb->id);
+		return LC_EFAIL;
+	}
+	if (!r) {
 		lc_err("%s tpgt_%u has no LUN backed by %s: are iscsi-target and iscsi-tpg of [sb \"%s\"] in %s right? NOT fenced",
 		       tgt, tpg, job->sb->id, job->sb->id, job->conf->path);
 		return LC_ECONF;
 	}
 	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u/attrib/generate_node_acls", tgt, tpg))
 		return LC_EFAIL;
-	if (lc_read_attr(p, v, sizeof(v)) == 0 && strcmp(v, "0")) {
+	r = probe_attr(p, v, sizeof(v));
+	if (r < 0)
+		return LC_EFAIL;
+	if (r && strcmp(v, "0")) {
 		lc_err("%s tpgt_%u is in demo mode (generate_node_acls=1): any initiator may log in, it cannot be fenced by ACL",
 		       tgt, tpg);
 		return LC_EFAIL;
 	}
-	if (iscsi_dynamic_session(tgt, tpg, ini)) {
+	r = iscsi_dynamic_session(tgt, tpg, ini);
+	if (r < 0)
+		return LC_EFAIL;
+	if (r) {
 		lc_err("initiator %s has a session on %s tpgt_%u through a dynamic ACL; it cannot be cut by ACL, NOT fenced",
 		       ini, tgt, tpg);
 		return LC_EFAIL;
@@ -504,7 +574,7 @@ static int iscsi_cut(struct fence_job *job)
 	unsigned int tpg = job->sb->iscsi_tpg;
 	char acl[PATH_MAX];
 	struct dirent *de;
-	int ret;
+	int ret, r;
 	DIR *d;
 
 	if (!ini) {
@@ -517,17 +587,23 @@ static int iscsi_cut(struct fence_job *job)
 		return ret;
 	if (fence_path(acl, sizeof(acl), LIO "/%s/tpgt_%u/acls/%s", tgt, tpg, ini))
 		return LC_EFAIL;
-	if (!path_exists(acl))
+	ret = probe_entry(acl);
+	if (ret < 0)
+		return LC_EFAIL;
+	if (!ret)
 		return iscsi_no_acl(job, ini, tgt, tpg);
 	ret = acl_save(job, acl, tgt, tpg, ini);
-	d = ret ? NULL : opendir(acl);
-	while (d && ret == LC_OK && (de = readdir(d)))
-		if (!strncmp(de->d_name, "lun_", 4))
-			ret = unmap_lun(job, acl, de->d_name, tgt, tpg, ini);
-	if (d)
-		closedir(d);
 	if (ret)
 		return ret;
+	r = probe_dir(acl, &d);
+	if (r <= 0)
+		return r ? LC_EFAIL : iscsi_no_acl(job, ini, tgt, tpg);
+	while (ret == LC_OK && (r = probe_next(d, acl, &de)) > 0)
+		if (!strncmp(de->d_name, "lun_", 4))
+			ret = unmap_lun(job, acl, de->d_name, tgt, tpg, ini);
+	closedir(d);
+	if (ret || r < 0)
+		return ret ?: LC_EFAIL;
 	if (journal_step(job, "acl %s %u %s", tgt, tpg, ini))
 		return LC_EFAIL;
 	if (configfs_rmdir(acl)) {

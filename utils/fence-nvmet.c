@@ -26,141 +26,165 @@ static const char *client_nqn(const struct lc_client *c, const char *sbid)
 	return NULL;
 }
 
-/* Is subsystem nqn linked to any port? */
-static bool subsys_on_port(const char *nqn)
+/*
+ * The answers below are 1 (yes), 0 (no) or -1 (cannot tell, said): see
+ * probe_entry(). A leak check counts -1 as a way in, a step as a failure.
+ */
+
+/* Is subsystem @nqn linked to any port? */
+static int subsys_on_port(const char *nqn)
 {
-	char p[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX];
 	struct dirent *de;
-	bool on = false;
+	int on = 0, r;
 	DIR *d;
 
-	if (fence_path(p, sizeof(p), NVMET "/ports"))
-		return true;
-	d = opendir(p);
-	if (!d)
-		return false;
-	while (!on && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
+	if (fence_path(dir, sizeof(dir), NVMET "/ports"))
+		return -1;
+	r = probe_dir(dir, &d);
+	if (r <= 0)
+		return r;	/* no ports: on none */
+	while (!on && (r = probe_next(d, dir, &de)) > 0) {
 		/* A name that does not fit cannot be shown off the port. */
-		if (fence_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s",
-			       de->d_name, nqn) || path_exists(p))
-			on = true;
+		if (fence_join(p, sizeof(p), "%s/%s/subsystems/%s", dir, de->d_name, nqn))
+			on = -1;
+		else
+			on = probe_entry(p);
 	}
 	closedir(d);
-	return on;
+	return on ?: r;
 }
 
 /*
- * Is namespace @ns of @subsys enabled? 1 yes (@p then names its enable
- * attribute), 0 no or not a namespace, -1 its path does not fit (said).
+ * Is namespace @ns of @subsys enabled? 0 also for what is not a namespace
+ * (no enable attribute). @p then names its enable attribute.
  */
 static int ns_enabled(const char *subsys, const char *ns, char *p, size_t len)
 {
 	char v[64];
+	int r;
 
-	if (ns[0] == '.')
-		return 0;
 	if (fence_path(p, len, NVMET "/subsystems/%s/namespaces/%s/enable", subsys, ns))
 		return -1;
-	return !lc_read_attr(p, v, sizeof(v)) && !strcmp(v, "1");
+	r = probe_attr(p, v, sizeof(v));
+	return r <= 0 ? r : !strcmp(v, "1");
 }
 
 /* Does subsystem @subsys have an enabled namespace on sbid's device? */
-static bool subsys_exposes(const char *subsys, const char *sbid)
+static int subsys_exposes(const char *subsys, const char *sbid)
 {
-	char p[PATH_MAX], v[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX], v[PATH_MAX];
 	struct dirent *ne;
-	bool exposes = false;
+	int exposes = 0, r;
 	DIR *nd;
 
-	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces", subsys))
-		return true;
-	nd = opendir(p);
-	if (!nd)
-		return true;	/* cannot tell: assume it does */
-	while (!exposes && (ne = readdir(nd))) {
+	if (fence_path(dir, sizeof(dir), NVMET "/subsystems/%s/namespaces", subsys))
+		return -1;
+	r = probe_dir(dir, &nd);
+	if (r <= 0)
+		return r;	/* no namespaces: exposes nothing */
+	while (!exposes && (r = probe_next(nd, dir, &ne)) > 0) {
 		int on = ns_enabled(subsys, ne->d_name, p, sizeof(p));
 
-		if (on < 0) {
-			exposes = true;
-			break;
-		}
-		if (!on)
+		if (on <= 0) {
+			exposes = on;
 			continue;
-		if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces/%s/device_path",
-			       subsys, ne->d_name))
-			exposes = true;
-		else if (lc_read_attr(p, v, sizeof(v)) == 0 && same_device(v, sbid))
-			exposes = true;
+		}
+		/* An enabled namespace has a device_path: without one, the
+		 * device it exposes cannot be told. */
+		if (fence_join(p, sizeof(p), "%s/%s/device_path", dir, ne->d_name))
+			exposes = -1;
+		else if (probe_attr(p, v, sizeof(v)) <= 0)
+			exposes = -1;
+		else
+			exposes = same_device(v, sbid);
 	}
 	closedir(nd);
-	return exposes;
+	return exposes ?: r;
 }
 
 /* May @host connect to subsystem @subsys? */
-static bool subsys_allows(const char *subsys, const char *host)
+static int subsys_allows(const char *subsys, const char *host)
 {
 	char p[PATH_MAX], v[64];
+	int any, listed;
 
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", subsys))
-		return true;
-	if (lc_read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1"))
-		return true;
+		return -1;
+	any = probe_attr(p, v, sizeof(v));
+	if (any > 0 && !strcmp(v, "1"))
+		return 1;
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s",
 		       subsys, host))
-		return true;
-	return path_exists(p);
+		return -1;
+	listed = probe_entry(p);
+	if (listed)
+		return listed;
+	return any < 0 ? -1 : 0;
 }
 
 /*
  * After a fence: does any subsystem still expose sbid's device, through
- * an enabled namespace and a port, to this host? Says each one found.
+ * an enabled namespace and a port, to this host? Says each one found, and
+ * each one it cannot tell of.
  */
 static int nvmet_leaks(struct fence_job *job)
 {
 	const char *host = job->client->nvme_host, *sbid = job->sb->id;
+	char dir[PATH_MAX];
 	struct dirent *de;
-	int leaks = 0;
+	int leaks = 0, r;
 	DIR *d;
 
+	if (fence_path(dir, sizeof(dir), NVMET "/subsystems"))
+		return 1;
 	d = leak_check_dir(NVMET "/subsystems");
 	if (!d)
 		return 1;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+	while ((r = probe_next(d, dir, &de)) > 0) {
+		int e, o = 0, a = 0;
+
+		e = subsys_exposes(de->d_name, sbid);
+		if (e)
+			o = subsys_on_port(de->d_name);
+		if (o)
+			a = subsys_allows(de->d_name, host);
+		if (!a)
 			continue;
-		if (!subsys_exposes(de->d_name, sbid) || !subsys_on_port(de->d_name) ||
-		    !subsys_allows(de->d_name, host))
-			continue;
-		lc_err("subsystem %s still exposes %s to host %s", de->d_name, sbid, host);
+		if (e > 0 && o > 0 && a > 0)
+			lc_err("subsystem %s still exposes %s to host %s", de->d_name, sbid, host);
+		else
+			lc_err("cannot tell whether subsystem %s still exposes %s to host %s",
+			       de->d_name, sbid, host);
 		leaks++;
 	}
 	closedir(d);
-	return leaks;
+	return leaks + (r < 0);
 }
 
 /* 1. Off every port: deletes the host's live controllers, whose queues
  *    flush what they still hold. */
 static int unlink_ports(struct fence_job *job, const char *nqn)
 {
-	char p[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX];
 	struct dirent *de;
-	int ret = LC_OK;
+	int ret = LC_OK, r, linked;
 	DIR *d;
 
-	if (fence_path(p, sizeof(p), NVMET "/ports"))
+	if (fence_path(dir, sizeof(dir), NVMET "/ports"))
 		return LC_EFAIL;
-	d = opendir(p);
-	while (d && ret == LC_OK && (de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (fence_path(p, sizeof(p), NVMET "/ports/%s/subsystems/%s",
-			       de->d_name, nqn)) {
+	r = probe_dir(dir, &d);
+	if (r <= 0)
+		return r ? LC_EFAIL : LC_OK;	/* no ports: on none */
+	while (ret == LC_OK && (r = probe_next(d, dir, &de)) > 0) {
+		if (fence_join(p, sizeof(p), "%s/%s/subsystems/%s", dir, de->d_name, nqn)) {
 			ret = LC_EFAIL;
 			break;
 		}
-		if (!path_exists(p))
+		linked = probe_entry(p);
+		if (linked < 0)
+			ret = LC_EFAIL;
+		if (linked <= 0)
 			continue;
 		if (journal_step(job, "port %s %s", de->d_name, nqn)) {
 			ret = LC_EFAIL;
@@ -171,20 +195,22 @@ static int unlink_ports(struct fence_job *job, const char *nqn)
 			ret = errno_code(err);
 		}
 	}
-	if (d)
-		closedir(d);
-	return ret;
+	closedir(d);
+	return ret ?: (r < 0 ? LC_EFAIL : LC_OK);
 }
 
 /* 2. No reconnect, should the subsystem be linked again by hand. */
 static int disallow_host(struct fence_job *job, const char *nqn, const char *host)
 {
 	char p[PATH_MAX], v[64];
-	int err;
+	int err, r;
 
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host))
 		return LC_EFAIL;
-	if (path_exists(p)) {
+	r = probe_entry(p);
+	if (r < 0)
+		return LC_EFAIL;
+	if (r) {
 		if (journal_step(job, "host %s %s", nqn, host))
 			return LC_EFAIL;
 		if (unlink(p)) {
@@ -195,7 +221,10 @@ static int disallow_host(struct fence_job *job, const char *nqn, const char *hos
 	}
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn))
 		return LC_EFAIL;
-	if (lc_read_attr(p, v, sizeof(v)) == 0 && !strcmp(v, "1")) {
+	r = probe_attr(p, v, sizeof(v));
+	if (r < 0)
+		return LC_EFAIL;
+	if (r && !strcmp(v, "1")) {
 		if (journal_step(job, "anyhost %s", nqn))
 			return LC_EFAIL;
 		err = lc_write_file(p, "0");
@@ -211,15 +240,17 @@ static int disallow_host(struct fence_job *job, const char *nqn, const char *hos
  *    flight, so none of the client's writes lands after we return. */
 static int disable_namespaces(struct fence_job *job, const char *nqn)
 {
-	char p[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX];
 	struct dirent *de;
-	int ret = LC_OK;
+	int ret = LC_OK, r;
 	DIR *d;
 
-	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/namespaces", nqn))
+	if (fence_path(dir, sizeof(dir), NVMET "/subsystems/%s/namespaces", nqn))
 		return LC_EFAIL;
-	d = opendir(p);
-	while (d && ret == LC_OK && (de = readdir(d))) {
+	r = probe_dir(dir, &d);
+	if (r <= 0)
+		return r ? LC_EFAIL : LC_OK;	/* no namespaces: none to disable */
+	while (ret == LC_OK && (r = probe_next(d, dir, &de)) > 0) {
 		int err, on = ns_enabled(nqn, de->d_name, p, sizeof(p));
 
 		if (on < 0) {
@@ -239,9 +270,8 @@ static int disable_namespaces(struct fence_job *job, const char *nqn)
 			ret = errno_code(err);
 		}
 	}
-	if (d)
-		closedir(d);
-	return ret;
+	closedir(d);
+	return ret ?: (r < 0 ? LC_EFAIL : LC_OK);
 }
 
 /* Did a fence of ours, recorded, remove @host from @nqn's allowed hosts? */
@@ -281,14 +311,21 @@ static void allowed_names(const char *nqn, char *buf, size_t len)
 static int host_known(const struct fence_job *job, const char *nqn, const char *host)
 {
 	char p[PATH_MAX], v[64], names[1024];
+	int r;
 
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host))
 		return LC_EFAIL;
-	if (path_exists(p) || host_removed_by_us(job, nqn, host))
+	r = probe_entry(p);
+	if (r < 0)
+		return LC_EFAIL;
+	if (r || host_removed_by_us(job, nqn, host))
 		return LC_OK;
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", nqn))
 		return LC_EFAIL;
-	if (!lc_read_attr(p, v, sizeof(v)) && !strcmp(v, "1"))
+	r = probe_attr(p, v, sizeof(v));
+	if (r < 0)
+		return LC_EFAIL;
+	if (r && !strcmp(v, "1"))
 		return LC_OK;
 	allowed_names(nqn, names, sizeof(names));
 	lc_err("host %s (client \"%s\" in %s) is not an allowed host of %s, and no fence recorded removing it: is nvme-host right? allowed hosts there: %s; NOT fenced",
@@ -308,7 +345,12 @@ static int nvmet_cut(struct fence_job *job)
 		       job->client->name, job->sb->id, job->conf->path);
 		return LC_ECONF;
 	}
-	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s", nqn) || !path_exists(p)) {
+	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s", nqn))
+		return LC_EFAIL;
+	ret = probe_entry(p);
+	if (ret < 0)
+		return LC_EFAIL;
+	if (!ret) {
 		lc_err("nvmet subsystem %s does not exist", nqn);
 		return LC_ENOENT;
 	}

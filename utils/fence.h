@@ -87,6 +87,8 @@ int fence_path(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), warn_unused_result));
 int fence_fmt(char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), warn_unused_result));
+int fence_join(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4), warn_unused_result));
 bool path_exists(const char *path);
 /* An undo line's verb and its number of words, as a backend writes it. */
 struct undo_shape {
@@ -101,6 +103,11 @@ int configfs_mkdir(const char *path);
 int configfs_symlink(const char *target, const char *path);
 bool same_device(const char *device_path, const char *sbid);
 DIR *leak_check_dir(const char *path);
+int probe_entry(const char *path);
+int probe_attr(const char *path, char *buf, size_t len);
+int probe_dir(const char *path, DIR **d);
+int probe_next(DIR *d, const char *path, struct dirent **de);
+int probe_isdir(const char *path);
 bool undo_word_ok(const char *w);
 int undo_split(const char *line, struct undo_line *u);
 int fence_in_child(struct fence_job *job);
