@@ -41,6 +41,9 @@
 #ifndef F_SETLAYOUT
 #define F_SETLAYOUT	(1024 + 17)	/* a layout lease on a byte range */
 #endif
+#ifndef F_GETLAYOUT
+#define F_GETLAYOUT	(1024 + 18)	/* read it back */
+#endif
 
 /* struct layout_lease of <linux/fcntl.h> with kernel-patches */
 struct lc_layout_lease {
@@ -256,6 +259,29 @@ static int lease_signals(struct lease_run *run, sigset_t *mask)
 }
 
 /*
+ * Does this kernel have the series' ranged layout leases? Their fcntl
+ * numbers are the series' own, not mainline's, where they may one day mean
+ * something else; so F_SETLAYOUT is used only once F_GETLAYOUT, which
+ * only reads, has answered as the series' does on a file with no lease:
+ * F_UNLCK, a zero range, no flags, over a struct filled with other values.
+ */
+static bool have_ranged_layouts(int fd)
+{
+	struct lc_layout_lease ll;
+
+	memset(&ll, 0xa5, sizeof(ll));
+	if (fcntl(fd, F_GETLAYOUT, &ll)) {
+		errno = 0;
+		return false;
+	}
+	if (ll.type == F_UNLCK && !ll.start && !ll.len && !ll.flags)
+		return true;
+	lc_info("fcntl %d answered unlike F_GETLAYOUT: not asking for a ranged layout lease",
+		F_GETLAYOUT);
+	return false;
+}
+
+/*
  * A layout lease on the range where the kernel has ranged ones, else on
  * the whole file, else a read lease.
  */
@@ -265,7 +291,7 @@ static int lease_take(struct lease_run *run)
 
 	errno = 0;
 	run->layout = true;
-	if (req->have_range) {
+	if (req->have_range && have_ranged_layouts(run->fd)) {
 		struct lc_layout_lease ll = {
 			.start = req->off,
 			.len = req->len == UINT64_MAX ? 0 : req->len,
