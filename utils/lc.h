@@ -187,6 +187,7 @@ struct json_object;
 bool lc_info_value(const char *text, const char *key, char *out, size_t len);
 bool lc_all_digits(const char *s);
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen);
+int lc_print_json(struct json_object *top, bool pretty);
 
 /* Subcommands. */
 /* Tables (table.c, libsmartcols). */

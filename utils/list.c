@@ -2002,7 +2002,9 @@ static struct json_object *list_json(const char *path, struct json_object *dev,
 	return top;
 }
 
-static int print_json(struct json_object *top)
+/* Prints top, pretty or on one line (JSON Lines), its strings made safe
+ * first; 0, or LC_EFAIL (said). */
+int lc_print_json(struct json_object *top, bool pretty)
 {
 	const char *out;
 
@@ -2012,14 +2014,14 @@ static int print_json(struct json_object *top)
 	 * displays otherwise than it reads, are \xHH.
 	 */
 	out = json_escape_strings(top) ? NULL :
-	      json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY |
+	      json_object_to_json_string_ext(top, (pretty ? JSON_C_TO_STRING_PRETTY :
+						   JSON_C_TO_STRING_PLAIN) |
 					     JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!out) {
 		lc_err("out of memory");
 		return LC_EFAIL;
 	}
-	puts(out);
-	return 0;
+	return puts(out) == EOF ? LC_EFAIL : 0;
 }
 
 /* The device line above the table, and what list says below it. */
@@ -2134,7 +2136,7 @@ int cmd_list(int argc, char **argv)
 	json_object_put(names);
 	if (json) {
 		top = list_json(path, dev, refs, seen, skipped, skipped_names);
-		if (print_json(top))
+		if (lc_print_json(top, true))
 			ret = LC_EFAIL;
 		json_object_put(top);
 	} else {

@@ -23,12 +23,37 @@
 #include "nfsd_nl.h"
 
 static const char recall_usage[] =
-"usage: layoutctl recall PATH [--range OFF:LEN] [--client ID] [--timeout S]\n"
+"usage: layoutctl recall PATH [--range OFF:LEN] [--client ID] [--timeout S] [--json]\n"
 "Recall the pNFS layouts of PATH that overlap OFF:LEN (default: the whole\n"
 "file) from every client, or from the client with nfsd id ID (as in\n"
 "/proc/fs/nfsd/clients/ID and \"layoutctl list\"), and wait at most S seconds\n"
 "(default 60) for them to be returned. Needs CAP_NET_ADMIN, as nfsd's other\n"
-"netlink commands do.\n";
+"netlink commands do. --json prints the outcome as a JSON object.\n";
+
+/* The outcome, for --json: what was asked, what happened. */
+static int recall_json(const char *path, uint64_t off, uint64_t len, unsigned int client,
+		       int recalled, int left, int64_t ms, bool timed_out)
+{
+	struct json_object *o = json_object_new_object();
+	int ret;
+
+	if (!o)
+		return LC_EFAIL;
+	json_object_object_add(o, "version", json_object_new_int(1));
+	json_object_object_add(o, "path", json_object_new_string(path));
+	json_object_object_add(o, "offset", json_object_new_uint64(off));
+	json_object_object_add(o, "length", len == UINT64_MAX ? NULL :
+			       json_object_new_uint64(len));
+	json_object_object_add(o, "client", client ? json_object_new_int64(client) : NULL);
+	json_object_object_add(o, "recalled", json_object_new_int(recalled));
+	json_object_object_add(o, "segments_left", json_object_new_int(left));
+	json_object_object_add(o, "seconds", json_object_new_double(ms / 1000.0));
+	json_object_object_add(o, "returned", json_object_new_boolean(!left));
+	json_object_object_add(o, "timed_out", json_object_new_boolean(timed_out));
+	ret = lc_print_json(o, true);
+	json_object_put(o);
+	return ret;
+}
 
 /*
  * Segments of the file, from the chosen clients, that overlap the range,
@@ -88,6 +113,7 @@ int cmd_recall(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "client", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,10 +122,10 @@ int cmd_recall(int argc, char **argv)
 	struct filter flt = { 0 };
 	int c, fd, recalled = 0, left, unparsed, ret;
 	int64_t start, deadline;
-	bool tty = isatty(STDERR_FILENO);
+	bool tty = isatty(STDERR_FILENO), json = false;
 	struct stat st;
 
-	while ((c = lc_getopt(argc, argv, "r:c:t:h", opts)) != -1) {
+	while ((c = lc_getopt(argc, argv, "r:c:t:jh", opts)) != -1) {
 		switch (c) {
 		case 'r':
 			if (lc_parse_range(optarg, &off, &len)) {
@@ -121,6 +147,7 @@ int cmd_recall(int argc, char **argv)
 				return LC_EUSAGE;
 			}
 			break;
+		case 'j': json = true; break;
 		case 'h': fputs(recall_usage, stdout); return LC_OK;
 		default: return LC_EUSAGE;
 		}
@@ -172,13 +199,17 @@ int cmd_recall(int argc, char **argv)
 				left == 1 ? "" : "s", (lc_now_ms() - start) / 1000.0,
 				tty && left ? "" : "\n");
 		if (!left)
-			return LC_OK;
+			return json ? recall_json(argv[optind], off, len, client, recalled, 0,
+						  lc_now_ms() - start, false) : LC_OK;
 		if (lc_now_ms() >= deadline) {
 			if (tty)
 				fputc('\n', stderr);
 			lc_err("%d segment%s still held after %u s%s", left,
 			       left == 1 ? "" : "s", timeout, unparsed ?
 			       " (counting each states line that could not be parsed as one)" : "");
+			if (json)
+				recall_json(argv[optind], off, len, client, recalled, left,
+					    lc_now_ms() - start, true);
 			return LC_ETIMEDOUT;
 		}
 		poll(NULL, 0, 100);

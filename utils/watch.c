@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <event-parse.h>
+#include <json-c/json.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -43,10 +44,11 @@ static const struct {
 };
 
 static const char watch_usage[] =
-"usage: layoutctl watch [PATH] [--count N] [--timeout S]\n"
+"usage: layoutctl watch [PATH] [--count N] [--timeout S] [--json]\n"
 "Print break events (XFS breaks of external layout references, nfsd\n"
 "recalls, returns, grants and recall failures) as they happen, for PATH's\n"
-"inode or for every file, until interrupted, N events or S seconds.\n";
+"inode or for every file, until interrupted, N events or S seconds.\n"
+"--json prints each as a JSON object on a line of its own (JSON Lines).\n";
 
 struct watch {
 	const char *path;		/* PATH, or NULL for every file */
@@ -55,6 +57,7 @@ struct watch {
 	unsigned long ino;
 	unsigned int count;		/* stop after so many lines (0: never) */
 	unsigned int seen;
+	bool json;			/* --json: JSON Lines */
 	int64_t deadline;		/* lc_now_ms() time, or 0 */
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;		/* the events' formats */
@@ -70,13 +73,14 @@ static int watch_options(struct watch *w, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int timeout = 0;
 	int c;
 
-	while ((c = lc_getopt(argc, argv, "n:t:h", opts)) != -1) {
+	while ((c = lc_getopt(argc, argv, "n:t:jh", opts)) != -1) {
 		switch (c) {
 		case 'n':
 			if (lc_parse_u32(optarg, 1, 1000000000, &w->count)) {
@@ -90,6 +94,7 @@ static int watch_options(struct watch *w, int argc, char **argv)
 				return LC_EUSAGE;
 			}
 			break;
+		case 'j': w->json = true; break;
 		case 'h': fputs(watch_usage, stdout); return -1;
 		default: return LC_EUSAGE;
 		}
@@ -322,6 +327,99 @@ static int open_pipe(struct watch *w)
 	return LC_OK;
 }
 
+/* The system of one of our events, by its name. */
+static const char *event_system(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (strlen(events[i].name) == len && !memcmp(events[i].name, name, len))
+			return events[i].system;
+	return NULL;
+}
+
+/* The token at *p up to a space; *p moves past it and the spaces after. */
+static const char *token(const char **p, size_t *len)
+{
+	const char *t = *p;
+
+	*len = strcspn(t, " ");
+	for (*p = t + *len; **p == ' '; (*p)++)
+		;
+	return t;
+}
+
+static bool timestamp_token(const char *t, size_t len)
+{
+	return len > 1 && t[len - 1] == ':' && strspn(t, "0123456789.") == len - 1;
+}
+
+/*
+ * A trace_pipe line as JSON. The kernel writes each event's context
+ * (trace_print_context()) as "%16s-%-7d ", the task's name (at most 15
+ * bytes, TASK_COMM_LEN) right-aligned in 16 columns; "(TGID) " with the
+ * record-tgid option; "[%03d] " the CPU; the latency flags with irq-info
+ * (the default); " SECS.USECS: "; then "EVENT: " and the event's own text.
+ * The name may hold anything, so it is taken by its columns, not by
+ * searching; a line not in that shape is given whole as "line".
+ */
+static struct json_object *event_json(const char *l)
+{
+	struct json_object *o = json_object_new_object();
+	const char *p = l + 17, *task = l, *flags = NULL, *ts, *ev, *sys;
+	size_t tlen = 16, flen = 0, tslen, elen;
+	unsigned long pid, cpu;
+	char *end;
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "version", json_object_new_int(1));
+	if (strnlen(l, 17) < 17 || l[16] != '-' || !(*p >= '0' && *p <= '9'))
+		goto raw;
+	pid = strtoul(p, &end, 10);
+	for (p = end; *p == ' '; p++)
+		;
+	if (*p == '(') {		/* record-tgid */
+		p = strchr(p, ')');
+		if (!p || p[1] != ' ')
+			goto raw;
+		for (p++; *p == ' '; p++)
+			;
+	}
+	if (*p != '[')
+		goto raw;
+	cpu = strtoul(p + 1, &end, 10);
+	if (end == p + 1 || *end != ']' || end[1] != ' ')
+		goto raw;
+	p = end + 2;
+	ts = token(&p, &tslen);
+	if (!timestamp_token(ts, tslen)) {
+		flags = ts;
+		flen = tslen;
+		ts = token(&p, &tslen);
+		if (!timestamp_token(ts, tslen))
+			goto raw;
+	}
+	ev = token(&p, &elen);
+	if (elen < 2 || ev[elen - 1] != ':')
+		goto raw;
+	while (tlen && *task == ' ') {
+		task++;
+		tlen--;
+	}
+	json_object_object_add(o, "task", json_object_new_string_len(task, tlen));
+	json_object_object_add(o, "pid", json_object_new_int64(pid));
+	json_object_object_add(o, "cpu", json_object_new_int64(cpu));
+	json_object_object_add(o, "flags", flags ? json_object_new_string_len(flags, flen) : NULL);
+	json_object_object_add(o, "timestamp", json_object_new_string_len(ts, tslen - 1));
+	sys = event_system(ev, elen - 1);
+	json_object_object_add(o, "system", sys ? json_object_new_string(sys) : NULL);
+	json_object_object_add(o, "event", json_object_new_string_len(ev, elen - 1));
+	json_object_object_add(o, "fields", json_object_new_string(p));
+	return o;
+raw:
+	json_object_object_add(o, "line", json_object_new_string(l));
+	return o;
+}
+
 /*
  * Prints a line, what is not printable ASCII (and a backslash) as \xHH:
  * every event carries the name of the task that caused it, which any
@@ -336,6 +434,17 @@ static bool print_line(struct watch *w, const char *l)
 
 	if (!*l)
 		return true;
+	if (w->json) {
+		struct json_object *o = event_json(l);
+
+		/* lc_print_json() makes names that are not UTF-8 \xHH */
+		err = o ? lc_print_json(o, false) : -1;
+		json_object_put(o);
+		if (err || fflush(stdout) == EOF)
+			return false;
+		w->seen++;
+		return !w->count || w->seen < w->count;
+	}
 	for (c = (const unsigned char *)l; *c && err >= 0; c++)
 		err = *c == '\\' || *c == 0x7f || (*c < 0x20 && *c != '\t') || *c >= 0x80 ?
 		      printf("\\x%02x", *c) : putchar(*c);
