@@ -188,6 +188,7 @@ bool lc_info_value(const char *text, const char *key, char *out, size_t len);
 bool lc_all_digits(const char *s);
 int lc_collect_nfsd(const struct filter *flt, struct json_object *refs, bool *seen);
 int lc_print_json(struct json_object *top, bool pretty);
+struct json_object *lc_watch_event_json(const char *line);
 
 /* Subcommands. */
 /* Tables (table.c, libsmartcols). */

@@ -361,7 +361,7 @@ static bool timestamp_token(const char *t, size_t len)
  * The name may hold anything, so it is taken by its columns, not by
  * searching; a line not in that shape is given whole as "line".
  */
-static struct json_object *event_json(const char *l)
+struct json_object *lc_watch_event_json(const char *l)
 {
 	struct json_object *o = json_object_new_object();
 	const char *p = l + 17, *task = l, *flags = NULL, *ts, *ev, *sys;
@@ -435,7 +435,7 @@ static bool print_line(struct watch *w, const char *l)
 	if (!*l)
 		return true;
 	if (w->json) {
-		struct json_object *o = event_json(l);
+		struct json_object *o = lc_watch_event_json(l);
 
 		/* lc_print_json() makes names that are not UTF-8 \xHH */
 		err = o ? lc_print_json(o, false) : -1;
