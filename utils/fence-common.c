@@ -157,32 +157,47 @@ bool path_exists(const char *path)
 }
 
 /*
- * Whether a namespace's device_path is the block device SB-ID names: by
- * device number where the path is a block device, otherwise by name (the
- * device's own name, or its device-mapper name).
+ * Whether a namespace's device_path (a backstore's udev_path) is the block
+ * device SB-ID names: 1, 0, or -1 (said) when that cannot be told. By
+ * device number where the path is a block device (a link to one, such as
+ * /dev/disk/by-id/..., followed); another kind of file is not the device.
+ * A path that does not resolve (a link udev renamed since the target
+ * opened it) is the device only by name (its own, or its device-mapper
+ * name); any other name may still be it, so that cannot be told.
  */
-bool same_device(const char *device_path, const char *sbid)
+int same_device(const char *device_path, const char *sbid)
 {
 	char p[PATH_MAX], v[256], *copy, *base;
 	unsigned int maj, min;
 	struct stat st;
-	bool same = false;
+	int same = -1, err;
 
-	if (lc_path(p, sizeof(p), "%s", device_path) == 0 &&
-	    stat(p, &st) == 0 && S_ISBLK(st.st_mode) &&
-	    lc_path(p, sizeof(p), "/sys/class/block/%s/dev", sbid) == 0 &&
-	    lc_read_attr(p, v, sizeof(v)) == 0 &&
-	    sscanf(v, "%u:%u", &maj, &min) == 2)
+	if (fence_path(p, sizeof(p), "%s", device_path))
+		return -1;
+	if (stat(p, &st) == 0) {
+		if (!S_ISBLK(st.st_mode))
+			return 0;
+		if (fence_path(p, sizeof(p), "/sys/class/block/%s/dev", sbid))
+			return -1;
+		if (probe_attr(p, v, sizeof(v)) <= 0 || sscanf(v, "%u:%u", &maj, &min) != 2) {
+			lc_err("cannot tell whether %s is %s: no device number for %s", device_path,
+			       sbid, sbid);
+			return -1;
+		}
 		return major(st.st_rdev) == maj && minor(st.st_rdev) == min;
+	}
+	err = errno;
 	copy = strdup(device_path);
 	if (!copy)
-		return true;	/* assume the worst */
+		return -1;
 	base = basename(copy);
 	if (!strcmp(base, sbid))
-		same = true;
+		same = 1;
 	else if (lc_path(p, sizeof(p), "/sys/class/block/%s/dm/name", sbid) == 0 &&
 		 lc_read_attr(p, v, sizeof(v)) == 0 && !strcmp(base, v))
-		same = true;
+		same = 1;
+	else
+		lc_err("cannot tell whether %s is %s: %s", device_path, sbid, strerror(err));
 	free(copy);
 	return same;
 }
@@ -299,9 +314,67 @@ int probe_next(DIR *d, const char *path, struct dirent **de)
 		*de = readdir(d);
 		if (!*de)
 			return errno ? probe_fail(path, errno) : 0;
-		if ((*de)->d_name[0] != '.')
+		/* Only . and .. are no entries: configfs takes other names
+		 * that start with a dot. */
+		if (strcmp((*de)->d_name, ".") && strcmp((*de)->d_name, ".."))
 			return 1;
 	}
+}
+
+/*
+ * The name of what the link @path leads to (its last component), into
+ * @name: 1; 0 when there is no such entry or it is no link; -1 said.
+ */
+int probe_link(const char *path, char *name, size_t len)
+{
+	char t[PATH_MAX], *base;
+	ssize_t n = readlink(path, t, sizeof(t) - 1);
+
+	if (n < 0)
+		return errno == ENOENT || errno == EINVAL ? 0 : probe_fail(path, errno);
+	t[n] = '\0';
+	while (n > 1 && t[n - 1] == '/')
+		t[--n] = '\0';
+	base = strrchr(t, '/');
+	base = base ? base + 1 : t;
+	if (fence_fmt(name, len, "%s", base))
+		return probe_fail(path, ENAMETOOLONG);
+	return 1;
+}
+
+/*
+ * Is there, in directory @dir, a link to an entry named @name (configfs
+ * takes a link under any name)? 1, with its path in @found; 0; -1 said.
+ * A definite 1 wins over an entry that cannot be read.
+ */
+int find_link(const char *dir, const char *name, char *found, size_t len)
+{
+	char p[PATH_MAX], base[NAME_MAX + 1];
+	struct dirent *de;
+	int r, res = 0;
+	DIR *d;
+
+	r = probe_dir(dir, &d);
+	if (r <= 0)
+		return r;
+	while ((r = probe_next(d, dir, &de)) > 0) {
+		int l;
+
+		if (fence_join(p, sizeof(p), "%s/%s", dir, de->d_name)) {
+			res = -1;
+			continue;
+		}
+		l = probe_link(p, base, sizeof(base));
+		if (l < 0)
+			res = -1;
+		if (l > 0 && !strcmp(base, name)) {
+			res = fence_join(found, len, "%s", p) ? -1 : 1;
+			if (res > 0)
+				break;
+		}
+	}
+	closedir(d);
+	return r < 0 && res == 0 ? -1 : res;
 }
 
 /* Is @path a directory? 1 yes, 0 something else or nothing, -1 said. */

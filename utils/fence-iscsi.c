@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,25 +44,41 @@
  * probe_entry(). A leak check counts -1 as a way in, a step as a failure.
  */
 
-/* Does LIO list a session of @ini that no configured ACL explains? */
-static int iscsi_dynamic_session(const char *tgt, unsigned int tpg,
-				 const char *ini)
+/*
+ * The sessions LIO lists in a portal group's dynamic_sessions (those of
+ * dynamic ACLs, which demo mode made and which outlive turning it off),
+ * each "NAME\n" and a NUL byte: 1 when @ini is one of them, else 0; -1
+ * (said) when they cannot be read. *others counts the other names: a
+ * dynamic session shows no address, so none of them can be shown not to
+ * be the client under another name.
+ */
+static int iscsi_dynamic_sessions(const char *tgt, const char *tpg, const char *ini,
+				  int *others)
 {
 	char p[PATH_MAX], *buf, *line, *save = NULL;
-	int found = 0;
+	int found = 0, fd;
+	size_t len;
 
-	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u/dynamic_sessions", tgt, tpg))
+	*others = 0;
+	if (fence_path(p, sizeof(p), LIO "/%s/%s/dynamic_sessions", tgt, tpg))
 		return -1;
-	buf = lc_read_file(p, 1 << 16);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	buf = fd < 0 ? NULL : lc_read_fd_len(fd, 1 << 16, &len);
 	if (!buf) {
 		if (errno == ENOENT)
 			return 0;
 		lc_err("cannot read %s: %s", p, strerror(errno));
 		return -1;
 	}
-	for (line = strtok_r(buf, "\n", &save); line && !found;
-	     line = strtok_r(NULL, "\n", &save))
-		found = !strcmp(line, ini);
+	for (size_t i = 0; i < len; i++)
+		if (!buf[i])
+			buf[i] = '\n';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, ini))
+			found = 1;
+		else
+			(*others)++;
+	}
 	free(buf);
 	return found;
 }
@@ -93,6 +110,12 @@ static void iscsi_acl_names(const char *tgt, unsigned int tpg, char *buf,
 		dir_names(p, buf, len);
 }
 
+/* Over several entries a yes wins, then a cannot-tell. */
+static int any_of(int so_far, int r)
+{
+	return so_far > 0 || r > 0 ? 1 : so_far < 0 || r < 0 ? -1 : 0;
+}
+
 /* Does the LUN @lun of portal group @tpg link to a backstore on @sbid? */
 static int iscsi_lun_on(const char *tgt, const char *tpg, const char *lun,
 			const char *sbid)
@@ -108,16 +131,18 @@ static int iscsi_lun_on(const char *tgt, const char *tpg, const char *lun,
 	if (r <= 0)
 		return r ? -1 : 0;	/* gone: backed by nothing */
 	/* The LUN's link to its backstore, whose udev_path names it. */
-	while (!found && (r = probe_next(kd, dir, &ke)) > 0) {
+	while (found <= 0 && (r = probe_next(kd, dir, &ke)) > 0) {
 		struct stat st;
 
 		if (fence_join(p, sizeof(p), "%s/%s", dir, ke->d_name)) {
 			found = -1;
-			break;
+			continue;
 		}
 		if (lstat(p, &st)) {
-			if (errno != ENOENT)
-				found = probe_entry(p);
+			if (errno != ENOENT) {
+				lc_err("cannot read %s: %s", p, strerror(errno));
+				found = -1;
+			}
 			continue;
 		}
 		if (!S_ISLNK(st.st_mode))
@@ -126,10 +151,10 @@ static int iscsi_lun_on(const char *tgt, const char *tpg, const char *lun,
 		    probe_attr(p, v, sizeof(v)) <= 0)
 			found = -1;	/* a backstore we cannot name */
 		else
-			found = same_device(v, sbid);
+			found = any_of(found, same_device(v, sbid));
 	}
 	closedir(kd);
-	return found ?: r;
+	return any_of(found, r < 0 ? -1 : 0);
 }
 
 /* Is a LUN of this portal group backed by the device @sbid? */
@@ -146,18 +171,23 @@ static int iscsi_tpg_exports(const char *tgt, const char *tpg,
 	r = probe_dir(dir, &ld);
 	if (r <= 0)
 		return r;	/* no LUNs: exports nothing */
-	while (!found && (r = probe_next(ld, dir, &le)) > 0)
+	while (found <= 0 && (r = probe_next(ld, dir, &le)) > 0)
 		if (!strncmp(le->d_name, "lun_", 4))
-			found = iscsi_lun_on(tgt, tpg, le->d_name, sbid);
+			found = any_of(found, iscsi_lun_on(tgt, tpg, le->d_name, sbid));
 	closedir(ld);
-	return found ?: r;
+	return any_of(found, r < 0 ? -1 : 0);
 }
 
-/* Does an ACL's info show a connection from one of the client's addresses?
- * LIO prints each as "   Address ADDR TRANSPORT". */
+/*
+ * Does an ACL's info show a connection from one of the client's addresses?
+ * LIO prints each as "   Address ADDR TRANSPORT" under a line
+ * "---[iSCSI Connections]---", after the session's InitiatorAlias, which
+ * the initiator chooses and may fill with such lines: only those below
+ * the last header count.
+ */
 static int iscsi_acl_from_client(const char *path, const struct lc_client *c)
 {
-	char *text = lc_read_file(path, 1 << 16), *line, *save = NULL;
+	char *text = lc_read_file(path, 1 << 16), *line, *save = NULL, *conns, *h;
 	int found = 0;
 
 	if (!text) {
@@ -166,7 +196,10 @@ static int iscsi_acl_from_client(const char *path, const struct lc_client *c)
 		lc_err("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
-	for (line = strtok_r(text, "\n", &save); line && !found;
+	conns = text;
+	for (h = strstr(text, "[iSCSI Connections]"); h; h = strstr(h + 1, "[iSCSI Connections]"))
+		conns = h;
+	for (line = strtok_r(conns, "\n", &save); line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char a[64];
 		struct lc_addr addr;
@@ -188,7 +221,7 @@ static int iscsi_tpg_leaks(const struct lc_client *c, const char *ini,
 	const char *how = exports ? "still exports" : "may export (cannot tell)";
 	char dir[PATH_MAX], p[PATH_MAX], v[64];
 	struct dirent *ae;
-	int leaks = 0, r;
+	int leaks = 0, r, others;
 	DIR *ad;
 
 	if (fence_path(p, sizeof(p), LIO "/%s/%s/attrib/generate_node_acls", tgt, tpg))
@@ -199,6 +232,17 @@ static int iscsi_tpg_leaks(const struct lc_client *c, const char *ini,
 		       r < 0 ? "and whether it is in demo mode cannot be told" :
 		       "in demo mode: any initiator may log in");
 		return 1;
+	}
+	r = iscsi_dynamic_sessions(tgt, tpg, ini, &others);
+	if (r) {
+		lc_err("%s %s %s %s to initiator %s through a dynamic session%s", tgt, tpg, how,
+		       sbid, ini, r < 0 ? ", or cannot tell" : "");
+		leaks++;
+	}
+	if (others) {
+		lc_err("%s %s %s %s to %d dynamic session%s of other initiator names, which show no address: any may be client \"%s\"",
+		       tgt, tpg, how, sbid, others, others == 1 ? "" : "s", c->name);
+		leaks++;
 	}
 	if (fence_path(p, sizeof(p), LIO "/%s/%s/acls/%s", tgt, tpg, ini) ||
 	    (r = probe_entry(p))) {
@@ -346,7 +390,7 @@ static int acl_save_numbers(struct fence_job *job, const char *dir,
 	int ret = LC_OK;
 	DIR *d = opendir(dir);
 
-	if (!d)
+	if (!d && errno != ENOENT)
 		lc_notice("ACL %s of %s tpgt_%u: cannot read %s (%s), its attributes are not kept: unfence leaves them at their defaults",
 			  ini, tgt, tpg, dir, strerror(errno));
 	while (d && ret == LC_OK && (de = readdir(d))) {
@@ -434,6 +478,8 @@ static int mapped_lun_link(const char *dir, char *lname, size_t llen,
 	memcpy(lname, "-", 2);
 	memcpy(tpglun, "-", 2);
 	r = probe_dir(dir, &ld);
+	if (!r)
+		lc_err("cannot read mapped LUN %s: not there (a link to nothing?)", dir);
 	if (r <= 0)
 		return -1;
 	while ((r = probe_next(ld, dir, &le)) > 0) {
@@ -504,7 +550,7 @@ static int iscsi_tpg_check(struct fence_job *job, const char *ini,
 			   const char *tgt, unsigned int tpg)
 {
 	char p[PATH_MAX], v[64];
-	int r;
+	int r, others;
 
 	if (fence_path(p, sizeof(p), LIO "/%s/tpgt_%u", tgt, tpg))
 		return LC_EFAIL;
@@ -537,9 +583,16 @@ static int iscsi_tpg_check(struct fence_job *job, const char *ini,
 		       tgt, tpg);
 		return LC_EFAIL;
 	}
-	r = iscsi_dynamic_session(tgt, tpg, ini);
+	if (fence_fmt(v, sizeof(v), "tpgt_%u", tpg))
+		return LC_EFAIL;
+	r = iscsi_dynamic_sessions(tgt, v, ini, &others);
 	if (r < 0)
 		return LC_EFAIL;
+	if (!r && others) {
+		lc_err("%s tpgt_%u has %d dynamic session%s of other initiator names, left from demo mode; they show no address, so none can be shown not to be client \"%s\": NOT fenced",
+		       tgt, tpg, others, others == 1 ? "" : "s", job->client->name);
+		return LC_EFAIL;
+	}
 	if (r) {
 		lc_err("initiator %s has a session on %s tpgt_%u through a dynamic ACL; it cannot be cut by ACL, NOT fenced",
 		       ini, tgt, tpg);

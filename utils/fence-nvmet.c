@@ -29,12 +29,22 @@ static const char *client_nqn(const struct lc_client *c, const char *sbid)
 /*
  * The answers below are 1 (yes), 0 (no) or -1 (cannot tell, said): see
  * probe_entry(). A leak check counts -1 as a way in, a step as a failure.
+ * Over several entries a yes wins, then a cannot-tell (any_of()).
+ *
+ * nvmet takes a link of any name in a port's subsystems/ and in a
+ * subsystem's allowed_hosts/ (and refuses a second one to the same
+ * subsystem or host), so a link is known by what it leads to, never by
+ * its name (find_link()).
  */
+static int any_of(int so_far, int r)
+{
+	return so_far > 0 || r > 0 ? 1 : so_far < 0 || r < 0 ? -1 : 0;
+}
 
 /* Is subsystem @nqn linked to any port? */
 static int subsys_on_port(const char *nqn)
 {
-	char dir[PATH_MAX], p[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX], link[PATH_MAX];
 	struct dirent *de;
 	int on = 0, r;
 	DIR *d;
@@ -44,15 +54,15 @@ static int subsys_on_port(const char *nqn)
 	r = probe_dir(dir, &d);
 	if (r <= 0)
 		return r;	/* no ports: on none */
-	while (!on && (r = probe_next(d, dir, &de)) > 0) {
+	while (on <= 0 && (r = probe_next(d, dir, &de)) > 0) {
 		/* A name that does not fit cannot be shown off the port. */
-		if (fence_join(p, sizeof(p), "%s/%s/subsystems/%s", dir, de->d_name, nqn))
+		if (fence_join(p, sizeof(p), "%s/%s/subsystems", dir, de->d_name))
 			on = -1;
 		else
-			on = probe_entry(p);
+			on = any_of(on, find_link(p, nqn, link, sizeof(link)));
 	}
 	closedir(d);
-	return on ?: r;
+	return any_of(on, r < 0 ? -1 : 0);
 }
 
 /*
@@ -83,44 +93,39 @@ static int subsys_exposes(const char *subsys, const char *sbid)
 	r = probe_dir(dir, &nd);
 	if (r <= 0)
 		return r;	/* no namespaces: exposes nothing */
-	while (!exposes && (r = probe_next(nd, dir, &ne)) > 0) {
+	while (exposes <= 0 && (r = probe_next(nd, dir, &ne)) > 0) {
 		int on = ns_enabled(subsys, ne->d_name, p, sizeof(p));
 
 		if (on <= 0) {
-			exposes = on;
+			exposes = any_of(exposes, on);
 			continue;
 		}
 		/* An enabled namespace has a device_path: without one, the
 		 * device it exposes cannot be told. */
-		if (fence_join(p, sizeof(p), "%s/%s/device_path", dir, ne->d_name))
-			exposes = -1;
-		else if (probe_attr(p, v, sizeof(v)) <= 0)
+		if (fence_join(p, sizeof(p), "%s/%s/device_path", dir, ne->d_name) ||
+		    probe_attr(p, v, sizeof(v)) <= 0)
 			exposes = -1;
 		else
-			exposes = same_device(v, sbid);
+			exposes = any_of(exposes, same_device(v, sbid));
 	}
 	closedir(nd);
-	return exposes ?: r;
+	return any_of(exposes, r < 0 ? -1 : 0);
 }
 
 /* May @host connect to subsystem @subsys? */
 static int subsys_allows(const char *subsys, const char *host)
 {
-	char p[PATH_MAX], v[64];
-	int any, listed;
+	char p[PATH_MAX], v[64], link[PATH_MAX];
+	int any;
 
 	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/attr_allow_any_host", subsys))
 		return -1;
 	any = probe_attr(p, v, sizeof(v));
-	if (any > 0 && !strcmp(v, "1"))
-		return 1;
-	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s",
-		       subsys, host))
+	if (any > 0)
+		any = !strcmp(v, "1");
+	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts", subsys))
 		return -1;
-	listed = probe_entry(p);
-	if (listed)
-		return listed;
-	return any < 0 ? -1 : 0;
+	return any_of(any, find_link(p, host, link, sizeof(link)));
 }
 
 /*
@@ -166,7 +171,7 @@ static int nvmet_leaks(struct fence_job *job)
  *    flush what they still hold. */
 static int unlink_ports(struct fence_job *job, const char *nqn)
 {
-	char dir[PATH_MAX], p[PATH_MAX];
+	char dir[PATH_MAX], p[PATH_MAX], link[PATH_MAX];
 	struct dirent *de;
 	int ret = LC_OK, r, linked;
 	DIR *d;
@@ -177,18 +182,19 @@ static int unlink_ports(struct fence_job *job, const char *nqn)
 	if (r <= 0)
 		return r ? LC_EFAIL : LC_OK;	/* no ports: on none */
 	while (ret == LC_OK && (r = probe_next(d, dir, &de)) > 0) {
-		if (fence_join(p, sizeof(p), "%s/%s/subsystems/%s", dir, de->d_name, nqn)) {
+		if (fence_join(p, sizeof(p), "%s/%s/subsystems", dir, de->d_name)) {
 			ret = LC_EFAIL;
 			break;
 		}
-		linked = probe_entry(p);
+		/* Under any name; unfence links it again under the NQN's. */
+		linked = find_link(p, nqn, link, sizeof(link));
 		if (linked < 0)
 			ret = LC_EFAIL;
 		if (linked <= 0)
 			continue;
 		if (journal_step(job, "port %s %s", de->d_name, nqn)) {
 			ret = LC_EFAIL;
-		} else if (unlink(p)) {
+		} else if (unlink(link)) {
 			int err = errno;
 
 			lc_err("unlink %s from port %s: %s", nqn, de->d_name, strerror(err));
@@ -202,18 +208,18 @@ static int unlink_ports(struct fence_job *job, const char *nqn)
 /* 2. No reconnect, should the subsystem be linked again by hand. */
 static int disallow_host(struct fence_job *job, const char *nqn, const char *host)
 {
-	char p[PATH_MAX], v[64];
+	char p[PATH_MAX], v[64], link[PATH_MAX];
 	int err, r;
 
-	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host))
+	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts", nqn))
 		return LC_EFAIL;
-	r = probe_entry(p);
+	r = find_link(p, host, link, sizeof(link));
 	if (r < 0)
 		return LC_EFAIL;
 	if (r) {
 		if (journal_step(job, "host %s %s", nqn, host))
 			return LC_EFAIL;
-		if (unlink(p)) {
+		if (unlink(link)) {
 			err = errno;
 			lc_err("remove host %s from %s: %s", host, nqn, strerror(err));
 			return errno_code(err);
@@ -310,12 +316,12 @@ static void allowed_names(const char *nqn, char *buf, size_t len)
  */
 static int host_known(const struct fence_job *job, const char *nqn, const char *host)
 {
-	char p[PATH_MAX], v[64], names[1024];
+	char p[PATH_MAX], v[64], names[1024], link[PATH_MAX];
 	int r;
 
-	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts/%s", nqn, host))
+	if (fence_path(p, sizeof(p), NVMET "/subsystems/%s/allowed_hosts", nqn))
 		return LC_EFAIL;
-	r = probe_entry(p);
+	r = find_link(p, host, link, sizeof(link));
 	if (r < 0)
 		return LC_EFAIL;
 	if (r || host_removed_by_us(job, nqn, host))

@@ -5,6 +5,7 @@
  * long-term pins. See layoutctl(8).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdlib.h>
@@ -68,6 +69,21 @@ static void std_fds(void)
 		close(fd);
 }
 
+/*
+ * What a command printed on standard output (a table, a report) reached
+ * it: a full disk or a closed pipe is an error, not exit 0. lease's status
+ * is its command's and stays so.
+ */
+static int output_written(const char *cmd, int ret)
+{
+	if ((fflush(stdout) == EOF || ferror(stdout)) && ret == LC_OK &&
+	    strcmp(cmd, "lease")) {
+		lc_err("standard output: %s", strerror(errno ? errno : EIO));
+		return LC_EFAIL;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	char *me = basename(argv[0]), prog[32];
@@ -120,7 +136,7 @@ int main(int argc, char **argv)
 		/* messages say which command: "layoutctl list: ..." */
 		snprintf(prog, sizeof(prog), "layoutctl %s", cmds[i].name);
 		lc_prog = prog;
-		return cmds[i].fn(argc - 1, argv + 1);
+		return output_written(cmds[i].name, cmds[i].fn(argc - 1, argv + 1));
 	}
 	return lc_usage_error("unknown command \"%s\"", argv[1]);
 }

@@ -1745,10 +1745,20 @@ static char *raw_text(struct sbuf *b)
 /*
  * Whether s[0, n) is text a JSON document may hold as it is: well-formed
  * UTF-8 (no overlong form, surrogate or code point past U+10FFFF), without
- * DEL, C1 controls, or the bidirectional overrides and isolates (U+202A to
- * U+202E, U+2066 to U+2069) that make text display otherwise than it reads.
+ * DEL, C1 controls, the bidirectional marks, overrides and isolates
+ * (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) that make
+ * text display otherwise than it reads, the invisible ones (U+200B to
+ * U+200D, U+2060 to U+2064, U+FEFF), or the line and paragraph separators
+ * U+2028 and U+2029, which end a line for some readers of JSON Lines.
  * C0 controls are fine: json-c writes them as \u00HH.
  */
+static bool invisible_or_bidi(uint32_t cp)
+{
+	return cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) ||
+	       cp == 0xfeff;
+}
+
 static bool json_text_ok(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -1779,7 +1789,7 @@ static bool json_text_ok(const char *str, size_t n)
 			cp = cp << 6 | (s[i + k] & 0x3f);
 		}
 		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f ||
-		    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		    invisible_or_bidi(cp))
 			return false;
 		i += len;
 	}
@@ -2003,7 +2013,7 @@ static struct json_object *list_json(const char *path, struct json_object *dev,
 }
 
 /* Prints top, pretty or on one line (JSON Lines), its strings made safe
- * first; 0, or LC_EFAIL (said). */
+ * first, and flushes it; 0, or LC_EFAIL (said). */
 int lc_print_json(struct json_object *top, bool pretty)
 {
 	const char *out;
@@ -2021,7 +2031,11 @@ int lc_print_json(struct json_object *top, bool pretty)
 		lc_err("out of memory");
 		return LC_EFAIL;
 	}
-	return puts(out) == EOF ? LC_EFAIL : 0;
+	if (puts(out) == EOF || fflush(stdout) == EOF) {
+		lc_err("standard output: %s", strerror(errno));
+		return LC_EFAIL;
+	}
+	return 0;
 }
 
 /* The device line above the table, and what list says below it. */

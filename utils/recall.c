@@ -30,7 +30,8 @@ static const char recall_usage[] =
 "(default 60) for them to be returned. Needs CAP_NET_ADMIN, as nfsd's other\n"
 "netlink commands do. --json prints the outcome as a JSON object.\n";
 
-/* The outcome, for --json: what was asked, what happened. */
+/* The outcome, for --json: what was asked, what happened (@left < 0:
+ * nfsd's states could not be read after the send). */
 static int recall_json(const char *path, uint64_t off, uint64_t len, unsigned int client,
 		       int recalled, int left, int64_t ms, bool timed_out)
 {
@@ -46,10 +47,12 @@ static int recall_json(const char *path, uint64_t off, uint64_t len, unsigned in
 			       json_object_new_uint64(len));
 	json_object_object_add(o, "client", client ? json_object_new_int64(client) : NULL);
 	json_object_object_add(o, "recalled", json_object_new_int(recalled));
-	json_object_object_add(o, "segments_left", json_object_new_int(left));
+	json_object_object_add(o, "segments_left", left < 0 ? NULL : json_object_new_int(left));
 	json_object_object_add(o, "seconds", json_object_new_double(ms / 1000.0));
 	json_object_object_add(o, "returned", json_object_new_boolean(!left));
 	json_object_object_add(o, "timed_out", json_object_new_boolean(timed_out));
+	json_object_object_add(o, "error", left < 0 ? json_object_new_string("states unreadable") :
+			       NULL);
 	ret = lc_print_json(o, true);
 	json_object_put(o);
 	return ret;
@@ -191,6 +194,9 @@ int cmd_recall(int argc, char **argv)
 		flt.quiet = true;	/* unparsed lines are said on the first look */
 		if (left < 0) {
 			lc_err("sent, but nfsd's client states (/proc/fs/nfsd/clients) cannot be read: cannot tell when the layouts are returned");
+			if (json)
+				recall_json(argv[optind], off, len, client, recalled, -1,
+					    lc_now_ms() - start, false);
 			return LC_EFAIL;
 		}
 		if (tty || !left)

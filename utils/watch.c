@@ -364,7 +364,7 @@ static bool timestamp_token(const char *t, size_t len)
 struct json_object *lc_watch_event_json(const char *l)
 {
 	struct json_object *o = json_object_new_object();
-	const char *p = l + 17, *task = l, *flags = NULL, *ts, *ev, *sys;
+	const char *p, *task = l, *flags = NULL, *ts, *ev, *sys;
 	size_t tlen = 16, flen = 0, tslen, elen;
 	unsigned long pid, cpu;
 	char *end;
@@ -372,8 +372,9 @@ struct json_object *lc_watch_event_json(const char *l)
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "version", json_object_new_int(1));
-	if (strnlen(l, 17) < 17 || l[16] != '-' || !(*p >= '0' && *p <= '9'))
+	if (strnlen(l, 18) < 18 || l[16] != '-' || !(l[17] >= '0' && l[17] <= '9'))
 		goto raw;
+	p = l + 17;
 	pid = strtoul(p, &end, 10);
 	for (p = end; *p == ' '; p++)
 		;
@@ -389,7 +390,9 @@ struct json_object *lc_watch_event_json(const char *l)
 	cpu = strtoul(p + 1, &end, 10);
 	if (end == p + 1 || *end != ']' || end[1] != ' ')
 		goto raw;
-	p = end + 2;
+	/* " %5lu.%06lu" follows the CPU at once without irq-info */
+	for (p = end + 2; *p == ' '; p++)
+		;
 	ts = token(&p, &tslen);
 	if (!timestamp_token(ts, tslen)) {
 		flags = ts;
