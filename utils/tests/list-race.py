@@ -20,11 +20,19 @@ secret = out + '/secret.dat'
 open(secret, 'w').write('x')
 os.symlink(out, X + '/alt')
 libc = ctypes.CDLL(None, use_errno=True)
+parent = os.getpid()
 pid = os.fork()
 if pid == 0:
+    # The racer ends with this script, however it ends (PR_SET_DEATHSIG,
+    # and the parent's pid checked, should it have gone before that).
+    libc.prctl(1, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)
     a, b = (X + '/sub').encode(), (X + '/alt').encode()
-    while True:
+    end = time.time() + secs + 60
+    while time.time() < end:
         libc.renameat2(-100, a, -100, b, 2)   # RENAME_EXCHANGE
+    os._exit(0)
 got = []
 signal.signal(signal.SIGIO, lambda s, f: got.append(s))
 lfd = os.open(secret, os.O_RDWR)
@@ -35,17 +43,19 @@ opened = set()
 env = dict(os.environ); env.pop('LAYOUTCTL_ROOT', None)
 runs = 0
 t0 = time.time()
-while not (got and len(opened) == 2) and time.time() - t0 < secs:
-    subprocess.run([LC, 'list', X, '--json'], capture_output=True, env=env)
-    runs += 1
-    try:
-        buf = os.read(ino, 4096)
-        while buf:
-            wd = int.from_bytes(buf[0:4], 'little', signed=True); ln = int.from_bytes(buf[12:16], 'little')
-            opened.add(w.get(wd)); buf = buf[16 + ln:]
-    except BlockingIOError:
-        pass
-os.kill(pid, 9); os.waitpid(pid, 0)
+try:
+    while not (got and len(opened) == 2) and time.time() - t0 < secs:
+        subprocess.run([LC, 'list', X, '--json'], capture_output=True, env=env, timeout=30)
+        runs += 1
+        try:
+            buf = os.read(ino, 4096)
+            while buf:
+                wd = int.from_bytes(buf[0:4], 'little', signed=True); ln = int.from_bytes(buf[12:16], 'little')
+                opened.add(w.get(wd)); buf = buf[16 + ln:]
+        except BlockingIOError:
+            pass
+finally:
+    os.kill(pid, 9); os.waitpid(pid, 0)
 print('runs: %d in %.0f s' % (runs, time.time() - t0))
 print('files outside DIR opened by list:', sorted(x for x in opened if x))
 print('write lease on %s (outside DIR) broken: %s' % (secret, bool(got)))
