@@ -28,7 +28,8 @@ LEAD_MS=1000
 
 # dma_rounds OP N: N rounds of OP against an in-flight DMA, on the server;
 # one line per round: "round OP START_NS END_NS DMA_DONE_NS SHA", and a line
-# "late OP START_NS DMA_DONE_NS" for each round run again.
+# "late OP START_NS DMA_DONE_NS" or "noinflight OP TRY" (the DMA was not
+# seen in flight) for each round run again.
 dma_rounds() {
 	on server -t $(( $2 * 60 + 60 )) "
 		ok=0 tries=0
@@ -39,7 +40,7 @@ dma_rounds() {
 			$HELPERS/dmaread /dev/mapper/lbslow $F 1048576 1048576 > /run/dr.out 2>&1 &
 			pid=\$!
 			if ! $LBVM wait-for 30 sh -c \"grep -q mapped /run/dr.out && [ \\\$(cut -d' ' -f3 /proc/\$pid/stat) = D ]\"; then
-				echo \"round \$tries no-inflight\"; kill \$pid; wait \$pid; continue
+				echo \"noinflight $1 \$tries\"; kill \$pid; wait \$pid; continue
 			fi
 			s=\$(date +%s%N)
 			case $1 in
@@ -66,6 +67,7 @@ dma_rounds() {
 show_rounds() {
 	echo "$1" >> "$LB_SCEN_DIR/rounds.txt"
 	note "late rounds run again: $(grep -c '^late' <<< "$1")"
+	note "rounds without DMA in flight, run again: $(grep -c '^noinflight' <<< "$1")"
 	awk '$1 == "round" && !($5 > 0 && $3 < $5 && $4 + 500000000 >= $5)' <<< "$1" |
 		while read -r l; do note "did not wait: $l"; done
 }
