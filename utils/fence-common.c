@@ -79,16 +79,23 @@ int fence_path(char *buf, size_t len, const char *fmt, ...)
 	return err;
 }
 
+static int vfence_fmt(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, len, fmt, ap);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 /* snprintf() that fails with -ENAMETOOLONG rather than cut the text. */
 int fence_fmt(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int err;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
+	err = vfence_fmt(buf, len, fmt, ap);
 	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	return err;
 }
 
 /* fence_fmt() for a path under one fence_path() gave: says when it does
@@ -96,15 +103,20 @@ int fence_fmt(char *buf, size_t len, const char *fmt, ...)
 int fence_join(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int err;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
+	err = vfence_fmt(buf, len, fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < len)
-		return 0;
-	lc_err("path too long: %.80s...", buf);
-	return -ENAMETOOLONG;
+	if (err)
+		lc_err("path too long: %.80s...", buf);
+	return err;
+}
+
+/* Over several answers (1, 0, -1): a yes wins, then a cannot-tell. */
+int any_of(int so_far, int r)
+{
+	return so_far > 0 || r > 0 ? 1 : so_far < 0 || r < 0 ? -1 : 0;
 }
 
 /* The names in directory @dir but dot files, for a message: "a, b" (as

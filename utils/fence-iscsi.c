@@ -110,12 +110,6 @@ static void iscsi_acl_names(const char *tgt, unsigned int tpg, char *buf,
 		dir_names(p, buf, len);
 }
 
-/* Over several entries a yes wins, then a cannot-tell. */
-static int any_of(int so_far, int r)
-{
-	return so_far > 0 || r > 0 ? 1 : so_far < 0 || r < 0 ? -1 : 0;
-}
-
 /* Does the LUN @lun of portal group @tpg link to a backstore on @sbid? */
 static int iscsi_lun_on(const char *tgt, const char *tpg, const char *lun,
 			const char *sbid)

@@ -36,11 +36,6 @@ static const char *client_nqn(const struct lc_client *c, const char *sbid)
  * subsystem or host), so a link is known by what it leads to, never by
  * its name (find_link()).
  */
-static int any_of(int so_far, int r)
-{
-	return so_far > 0 || r > 0 ? 1 : so_far < 0 || r < 0 ? -1 : 0;
-}
-
 /* Is subsystem @nqn linked to any port? */
 static int subsys_on_port(const char *nqn)
 {

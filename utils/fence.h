@@ -108,6 +108,7 @@ int probe_attr(const char *path, char *buf, size_t len);
 int probe_dir(const char *path, DIR **d);
 int probe_next(DIR *d, const char *path, struct dirent **de);
 int probe_isdir(const char *path);
+int any_of(int so_far, int r);
 int probe_link(const char *path, char *name, size_t len);
 int find_link(const char *dir, const char *name, char *found, size_t len);
 bool undo_word_ok(const char *w);
