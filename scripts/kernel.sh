@@ -21,13 +21,22 @@ if [ -f "$out/bzImage" ]; then
 fi
 
 tarball=/usr/src/linux-source-6.12.tar.xz
-if [ ! -f "$tarball" ]; then
-	say "installing Debian's linux-source-6.12 (apt-get)" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		linux-source-6.12 >&2 || die "apt-get install linux-source-6.12 failed"
-fi
 have=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed 's/-.*//')
-[ "$have" = "$LB_KVER" ] ||
+if [ "$have" != "$LB_KVER" ]; then
+	# The archive moves on (a newer 6.12.y replaces the pinned one as
+	# linux-source-6.12's candidate) but keeps earlier versions for a
+	# while: install exactly the pinned one.
+	full=$(apt-cache madison linux-source-6.12 2>/dev/null |
+		awk -v v="$LB_KVER" '{ split($3, a, "-") } a[1] == v && !f { f = $3 } END { print f }')
+	[ -n "$full" ] ||
+		die "linux-source-6.12 is version '${have:-not installed}', configs/kernel-version pins $LB_KVER, and the archive offers no $LB_KVER (apt-cache madison linux-source-6.12); change the pin and re-run the tests"
+	say "installing Debian's linux-source-6.12 $full, the pinned version (apt-get; '${have:-none}' was installed)" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		--allow-downgrades "linux-source-6.12=$full" > /dev/null ||
+		die "apt-get install linux-source-6.12=$full failed"
+	have=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null | sed 's/-.*//')
+fi
+[ "$have" = "$LB_KVER" ] && [ -f "$tarball" ] ||
 	die "linux-source-6.12 is version '$have', but configs/kernel-version pins $LB_KVER; install that version or change the pin (and re-run the tests)"
 
 export GIT_AUTHOR_NAME=layoutbreak GIT_AUTHOR_EMAIL=layoutbreak@localhost
