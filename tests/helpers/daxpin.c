@@ -13,6 +13,15 @@
  *   daxpin uring FILE [-l] [-n LEN] [-H] [-i] [-t S]
  *	The same with an io_uring registered buffer, checked by reading
  *	through it (IORING_OP_READ_FIXED) from a file of known bytes.
+ *   daxpin uring FILE -l|-R RLEN -X [-S SLEN] [-n LEN] [-t S]
+ *	Register, then let go of everything but the registered buffer:
+ *	munmap, release the lease (F_UNLCK, "unlck ok" or "unlck
+ *	errno=N") or with -S shrink it to [0, SLEN) ("shrunk ok" or
+ *	"shrink errno=N"), close the file ("dropped"). Then, until S seconds pass
+ *	or it is killed: on SIGUSR1, read LEN bytes of 0x5a into the buffer
+ *	through the ring, as a device would DMA into the pinned pages
+ *	("dma done res=N"); on SIGUSR2, unregister the buffer
+ *	("unregistered NS"). Exit 0.
  *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]
  *	Layout lease, memory region on the mapping, and one RDMA CM
  *	connection on ADDR:PORT (default 7471) whose peer gets the region's
@@ -68,7 +77,7 @@ struct layout_lease_arg {
 
 #define PAGE 4096UL
 
-static volatile sig_atomic_t broken, go, stop;
+static volatile sig_atomic_t broken, go, stop, unreg;
 static sigset_t orig_mask;
 static const char *prog = "daxpin";
 
@@ -112,6 +121,8 @@ static void on_signal(int sig)
 		broken = 1;
 	else if (sig == SIGUSR1)
 		go = 1;
+	else if (sig == SIGUSR2)
+		unreg = 1;
 	else
 		stop = 1;
 }
@@ -128,9 +139,11 @@ static void setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGIO, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sigemptyset(&m);
 	sigaddset(&m, SIGIO);
 	sigaddset(&m, SIGUSR1);
+	sigaddset(&m, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &m, &orig_mask);
 }
 
@@ -141,7 +154,7 @@ static int wait_event(int fd, long long deadline_ms)
 	long long left = deadline_ms - mono_ms();
 	struct timespec ts;
 
-	if (broken || go || stop)
+	if (broken || go || stop || unreg)
 		return -EINTR;
 	if (left <= 0)
 		return 0;
@@ -170,8 +183,8 @@ static long vmpin_kb(void)
 struct opts {
 	const char *file, *addr;
 	const char *port;
-	size_t len, lease_len;
-	int lease, write, hold, ignore, timeout, loop, unmap;
+	size_t len, lease_len, shrink;
+	int lease, write, hold, ignore, timeout, loop, unmap, outlive;
 };
 
 static int lease_fd = -1;
@@ -316,6 +329,79 @@ static void drop_uring(void *ring)
 	io_uring_unregister_buffers(ring);
 }
 
+/* A temporary file of @len bytes of @byte, for reads into the buffer. */
+static int pattern_file(size_t len, int byte)
+{
+	char tmpl[] = "/tmp/daxpin.XXXXXX";
+	char *buf = malloc(len);
+	int fd = mkstemp(tmpl);
+
+	if (!buf || fd < 0)
+		die(2, "temporary file: %s", strerror(errno));
+	memset(buf, byte, len);
+	if (pwrite(fd, buf, len, 0) != (ssize_t)len)
+		die(2, "temporary file: %s", strerror(errno));
+	unlink(tmpl);
+	free(buf);
+	return fd;
+}
+
+/*
+ * uring -X: keep only the registered buffer, the pins, and use them after
+ * the mapping, the lease and the file are gone.
+ */
+static int outlive(struct opts *o, struct io_uring *ring, char *map)
+{
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int ret, src;
+
+	src = pattern_file(o->len, 0x5a);
+	munmap(map, o->len);
+	if (o->shrink) {
+		struct layout_lease_arg ll = {
+			.len = o->shrink, .type = F_RDLCK | F_LAYOUT,
+		};
+
+		if (fcntl(lease_fd, F_SETLAYOUT, &ll))
+			printf("shrink errno=%d (%s)\n", errno, strerror(errno));
+		else
+			printf("shrunk ok\n");
+	} else if (fcntl(lease_fd, F_SETLEASE, F_UNLCK))
+		printf("unlck errno=%d (%s)\n", errno, strerror(errno));
+	else
+		printf("unlck ok\n");
+	close(lease_fd);
+	lease_fd = -1;
+	printf("dropped\nholding\n");
+	fflush(stdout);
+	while (!stop && mono_ms() < deadline) {
+		wait_event(-1, deadline);
+		if (go) {
+			go = 0;
+			sqe = io_uring_get_sqe(ring);
+			io_uring_prep_read_fixed(sqe, src, map, o->len, 0, 0);
+			io_uring_submit(ring);
+			ret = io_uring_wait_cqe(ring, &cqe);
+			printf("dma done res=%d\n", ret ? ret : cqe->res);
+			if (!ret)
+				io_uring_cqe_seen(ring, cqe);
+			fflush(stdout);
+		}
+		if (unreg) {
+			unreg = 0;
+			ret = io_uring_unregister_buffers(ring);
+			if (ret)
+				printf("unregister failed errno=%d\n", -ret);
+			else
+				printf("unregistered %lld\n", now_ns());
+			fflush(stdout);
+		}
+	}
+	return 0;
+}
+
 static int cmd_uring(struct opts *o)
 {
 	static struct io_uring ring;
@@ -358,6 +444,8 @@ static int cmd_uring(struct opts *o)
 	}
 	printf("read_fixed ok\n");
 	fflush(stdout);
+	if (o->outlive)
+		return outlive(o, &ring, map);
 	if (o->hold)
 		return hold(o, drop_uring, &ring);
 	io_uring_unregister_buffers(&ring);
@@ -787,6 +875,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: daxpin reg|uring FILE [-l] [-w] [-n LEN] [-H] [-i|-u] [-t S]\n"
+		"       daxpin uring FILE -l|-R RLEN -X [-S SLEN] [-n LEN] [-t S]\n"
 		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]\n"
 		"       daxpin drive ADDR [-p PORT] [-L] [-t S]\n");
 	exit(2);
@@ -806,7 +895,7 @@ int main(int argc, char **argv)
 	else
 		o.file = argv[2];
 	optind = 3;
-	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:L")) != -1) {
+	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:LXS:")) != -1) {
 		switch (c) {
 		case 'l': o.lease = 1; break;
 		case 'R': o.lease = 1; o.lease_len = strtoul(optarg, NULL, 0); break;
@@ -819,10 +908,16 @@ int main(int argc, char **argv)
 		case 'a': o.addr = optarg; break;
 		case 'p': o.port = optarg; break;
 		case 'L': o.loop = 1; break;
+		case 'X': o.outlive = 1; break;
+		case 'S': o.shrink = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
 	if (o.len == 0 || o.len % PAGE || o.timeout <= 0)
+		usage();
+	if (o.outlive && (strcmp(cmd, "uring") || !o.lease || o.hold))
+		usage();
+	if (o.shrink && (!o.outlive || o.shrink % PAGE))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_signals();

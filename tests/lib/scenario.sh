@@ -56,6 +56,7 @@ kv() { sed -n "s/^$1=//p" <<< "$2" | head -n1; }
 
 ge() { [ "${1:-0}" -ge "$2" ] 2>/dev/null; }
 gt() { [ "${1:-0}" -gt "$2" ] 2>/dev/null; }
+lt() { [ -n "$1" ] && [ "$1" -lt "$2" ] 2>/dev/null; }
 lt() { [ "${1:-0}" -lt "$2" ] 2>/dev/null; }
 eq() { [ "$1" = "$2" ]; }
 
@@ -339,3 +340,20 @@ hold_open() {
 }
 
 release_open() { on "$1" 'kill $(cat /run/hold.pid) 2>/dev/null; rm -f /run/hold.pid'; }
+
+# daxpin_bg NAME ARGS: tests/helpers/daxpin ARGS in the background on the
+# server; output in /run/NAME.out, pid in /run/NAME.pid. Returns once it
+# holds or has failed. daxpin_out NAME, daxpin_pid NAME: what it printed,
+# its pid.
+daxpin_bg() {
+	local name=$1
+	shift
+	on server "
+		setsid $HELPERS/daxpin $* < /dev/null > /run/$name.out 2>&1 &
+		echo \$! > /run/$name.pid
+		$LBVM wait-for 60 grep -qE '^(holding|reg failed|lease failed)' /run/$name.out
+		cat /run/$name.out" > /dev/null
+}
+
+daxpin_out() { on server "cat /run/$1.out"; }
+daxpin_pid() { on server "cat /run/$1.pid"; }

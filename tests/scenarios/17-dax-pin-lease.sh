@@ -20,21 +20,6 @@ G=/srv/export/pin-nobody.dat
 BREAK_S=5
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all"
 
-# holder NAME ARGS: daxpin ARGS in the background on the server; output in
-# /run/NAME.out, pid in /run/NAME.pid. Returns once it holds or has failed.
-holder() {
-	local name=$1
-	shift
-	on server "
-		setsid $HELPERS/daxpin $* < /dev/null > /run/$name.out 2>&1 &
-		echo \$! > /run/$name.pid
-		$LBVM wait-for 60 grep -qE '^(holding|reg failed|lease failed)' /run/$name.out
-		cat /run/$name.out" > /dev/null
-}
-
-holder_out() { on server "cat /run/$1.out"; }
-holder_pid() { on server "cat /run/$1.pid"; }
-
 # fresh: pin.dat back to 4 MiB of 0x61, fsynced.
 fresh() {
 	must "fresh $F" on server "rm -f $F; xfs_io -f -c 'pwrite -q -S 0x61 0 4m' -c fsync $F && chmod 666 $F"
@@ -82,9 +67,9 @@ scenario() {
 	check "lease-writable-pin" grep -q '^reg ok .* writable' <<< "$out"
 
 	# Held: visible, kept across writes, broken by a truncate.
-	holder h1 reg $F -l -w -H -t 300
-	pid=$(holder_pid h1)
-	check "holder-holds" grep -q '^holding' <<< "$(holder_out h1)"
+	daxpin_bg h1 reg $F -l -w -H -t 300
+	pid=$(daxpin_pid h1)
+	check "holder-holds" grep -q '^holding' <<< "$(daxpin_out h1)"
 	out=$(on server "grep ' $pid ' /proc/locks")
 	note "/proc/locks: $out"
 	check "proc-locks-layout" grep -qE "LAYOUT +ACTIVE +READ +$pid [0-9a-f:]+ 0 EOF" <<< "$out"
@@ -92,14 +77,14 @@ scenario() {
 	note "layoutctl list: $(jq -c '[.references[] | select(.kind == "layout-lease") | {pid: .holder.pid, command: .holder.command, offset, length}]' <<< "$out" 2>/dev/null)"
 	check "layoutctl-lists-lease" eq "$(jq "[.references[] | select(.kind == \"layout-lease\" and .holder.pid == $pid)] | length" <<< "$out")" 1
 	must "write while pinned" on server "xfs_io -c 'pwrite -q -S 0x62 0 4k' $F"
-	check "write-keeps-pin" eq "$(grep -c '^break' <<< "$(holder_out h1)")" 0
+	check "write-keeps-pin" eq "$(grep -c '^break' <<< "$(daxpin_out h1)")" 0
 	out=$(trunc 2097152)
 	on server "$LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
 	note "truncate: $(tr '\n' ' ' <<< "$out")"
-	note "holder: $(holder_out h1 | grep -E '^(break|deregistered|released)' | tr '\n' ' ')"
-	check "truncate-breaks-lease" grep -q '^break' <<< "$(holder_out h1)"
+	note "holder: $(daxpin_out h1 | grep -E '^(break|deregistered|released)' | tr '\n' ' ')"
+	check "truncate-breaks-lease" grep -q '^break' <<< "$(daxpin_out h1)"
 	check "truncate-completes" grep -q '^rc=0 ' <<< "$out"
-	rel=$(holder_out h1 | awk '/^released/ {print $2}')
+	rel=$(daxpin_out h1 | awk '/^released/ {print $2}')
 	end=$(sed -n 's/.* end=\([0-9]*\).*/\1/p' <<< "$out")
 	record truncate_end_minus_release_ms "$(( (end - ${rel:-0}) / 1000000 ))"
 	check "truncate-after-unpin" ge "$end" "${rel:-99999999999999999}"
@@ -107,8 +92,8 @@ scenario() {
 
 	# A holder that ignores the break: ETXTBSY after lease-break-time.
 	fresh
-	holder h2 reg $F -l -w -H -i -t 300
-	pid=$(holder_pid h2)
+	daxpin_bg h2 reg $F -l -w -H -i -t 300
+	pid=$(daxpin_pid h2)
 	before=$(server_sum $F)
 	out=$(trunc 4096)
 	note "truncate, holder ignoring: $(tr '\n' ' ' <<< "$out")"
@@ -120,8 +105,8 @@ scenario() {
 	check "lease-kept" grep -qE "LAYOUT +ACTIVE +READ +$pid " <<< "$(on server 'cat /proc/locks')"
 	# Killed during a break: its pins and lease go, the truncate completes.
 	on server "kill -9 $pid; $LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
-	holder h3 reg $F -l -w -H -i -t 300
-	pid=$(holder_pid h3)
+	daxpin_bg h3 reg $F -l -w -H -i -t 300
+	pid=$(daxpin_pid h3)
 	out=$(on server -t 120 "
 		timeout 60 perl -e 'truncate(\$ARGV[0], 4096) or die \"truncate: \$!\\n\"' $F > /run/t.out 2>&1 &
 		t=\$!
@@ -136,10 +121,10 @@ scenario() {
 	# unmapped: the truncate waits for the pinned pages although nothing
 	# maps the file, and completes once they are unpinned.
 	fresh
-	holder h7 reg $F -l -w -H -u -t 300
-	pid=$(holder_pid h7)
+	daxpin_bg h7 reg $F -l -w -H -u -t 300
+	pid=$(daxpin_pid h7)
 	out=$(on server -t 60 "timeout 15 perl -e 'truncate(\$ARGV[0], 4096) or die \"truncate: \$!\\n\"' $F 2>&1; echo rc=\$?")
-	note "truncate, pins kept unmapped: $(tr '\n' ' ' <<< "$out") holder: $(holder_out h7 | grep -E '^(break|released|kept)' | tr '\n' ' ')"
+	note "truncate, pins kept unmapped: $(tr '\n' ' ' <<< "$out") holder: $(daxpin_out h7 | grep -E '^(break|released|kept)' | tr '\n' ' ')"
 	size=$(on server "stat -c %s $F")
 	check "truncate-waits-for-unmapped-pins" eq "$size" 4194304
 	on server "kill -9 $pid; $LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
@@ -164,20 +149,20 @@ scenario() {
 	out=$(on server "$HELPERS/daxpin uring $F -l")
 	note "uring: $(tr '\n' ';' <<< "$out")"
 	check "uring-under-lease" grep -q '^read_fixed ok' <<< "$out"
-	holder h4 uring $F -l -H -t 300
-	pid=$(holder_pid h4)
+	daxpin_bg h4 uring $F -l -H -t 300
+	pid=$(daxpin_pid h4)
 	out=$(trunc 8192)
 	on server "$LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
-	note "truncate under uring: $(tr '\n' ' ' <<< "$out"); holder: $(holder_out h4 | grep -E '^(break|released)' | tr '\n' ' ')"
-	check "uring-truncate-breaks" grep -q '^break' <<< "$(holder_out h4)"
+	note "truncate under uring: $(tr '\n' ' ' <<< "$out"); holder: $(daxpin_out h4 | grep -E '^(break|released)' | tr '\n' ' ')"
+	check "uring-truncate-breaks" grep -q '^break' <<< "$(daxpin_out h4)"
 	check "uring-truncate-completes" grep -q '^rc=0 ' <<< "$out"
 	on server "$LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
 
 	# fsync keeps flushing a writably pinned range: a device may have
 	# written it since, without a fault to mark it dirty again.
 	fresh
-	holder h5 reg $F -l -w -H -t 300
-	pid=$(holder_pid h5)
+	daxpin_bg h5 reg $F -l -w -H -t 300
+	pid=$(daxpin_pid h5)
 	out=$(on server "
 		T=/sys/kernel/tracing/instances/lb17
 		mkdir -p \$T && echo 1 > \$T/events/fs_dax/dax_writeback_one/enable
@@ -192,8 +177,8 @@ scenario() {
 	# (NFS4ERR_DELAY, not NFS4ERR_IO) and completes once the holder goes.
 	client_up client1 $SERVER_ADDR --no-nvme --no-blkmapd
 	fresh
-	holder h6 reg $F -l -w -H -i -t 300
-	pid=$(holder_pid h6)
+	daxpin_bg h6 reg $F -l -w -H -i -t 300
+	pid=$(daxpin_pid h6)
 	must "trace" on server "$LBVM trace-start"
 	must "client truncate" on client1 "
 		setsid sh -c 'timeout 180 truncate -s 4096 /mnt/pnfs/pin.dat; echo rc=\$?' < /dev/null > /run/nt.out 2>&1 &"
