@@ -21,7 +21,8 @@
  *	or it is killed: on SIGUSR1, read LEN bytes of 0x5a into the buffer
  *	through the ring, as a device would DMA into the pinned pages
  *	("dma done res=N"); on SIGUSR2, unregister the buffer
- *	("unregistered NS"). Exit 0.
+ *	("unregistered NS"). A lease break is reported ("break NS
+ *	ignored") and ignored. Exit 0.
  *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]
  *	Layout lease, memory region on the mapping, and one RDMA CM
  *	connection on ADDR:PORT (default 7471) whose peer gets the region's
@@ -378,6 +379,12 @@ static int outlive(struct opts *o, struct io_uring *ring, char *map)
 	fflush(stdout);
 	while (!stop && mono_ms() < deadline) {
 		wait_event(-1, deadline);
+		if (broken) {
+			/* a lease break: ignored, as a holder gone astray would */
+			broken = 0;
+			printf("break %lld ignored\n", now_ns());
+			fflush(stdout);
+		}
 		if (go) {
 			go = 0;
 			sqe = io_uring_get_sqe(ring);
