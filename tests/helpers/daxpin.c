@@ -3,8 +3,9 @@
  * daxpin: long-term pins of DAX memory under a layout lease, for the
  * RDMA scenarios.
  *
- *   daxpin reg FILE [-l|-R RLEN] [-w] [-n LEN] [-H] [-i|-u] [-t S]
- *	Map LEN bytes (default 1 MiB) of FILE shared, take a layout lease
+ *   daxpin reg FILE [-l|-R RLEN] [-w|-o] [-n LEN] [-H] [-i|-u] [-t S]
+ *	Map LEN bytes (default 1 MiB) of FILE shared (with -o, FILE opened
+ *	read-only and mapped PROT_READ), take a layout lease
  *	first with -l (on [0, RLEN) with -R, F_SETLAYOUT), and register them as an RDMA memory region on the
  *	first RDMA device: read-only, or writable with -w. With -H hold the
  *	region until the lease is broken (or S seconds, default 600, pass),
@@ -23,16 +24,24 @@
  *	("dma done res=N"); on SIGUSR2, unregister the buffer
  *	("unregistered NS"). A lease break is reported ("break NS
  *	ignored") and ignored. Exit 0.
- *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]
+ *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-r [-o]] [-i] [-L] [-t S]
  *	Layout lease, memory region on the mapping, and one RDMA CM
  *	connection on ADDR:PORT (default 7471) whose peer gets the region's
- *	address and key. On a lease break: deregister, release, go on
+ *	address and key. With -r the region is registered for remote reads
+ *	only, a read-only pin (and with -o the mapping is PROT_READ of a
+ *	read-only fd). On a lease break: deregister, release, go on
  *	serving until the peer disconnects. With -L, wait for SIGUSR1 after
  *	each break instead, then lease, map and serve again (SIGTERM ends).
+ *	A region that cannot be registered ends serve (exit 1, "reg failed").
  *   daxpin drive ADDR [-p PORT] [-L] [-t S]
  *	The peer: RDMA WRITE a numbered pattern to the region, RDMA READ it
  *	back and compare, without pause, until the region goes away. With
  *	-L, connect again each time, until SIGTERM; then print the totals.
+ *   daxpin drive ADDR -C FILE [-p PORT] [-t S]
+ *	RDMA READ every page of the region once, without writing, and
+ *	compare it with the bytes FILE holds at the same offset now:
+ *	"compared N pages: M differ, first at OFF" (exit 3 if M > 0), as a
+ *	device reading the pinned pages sees the file.
  *
  * Lines it prints: "lease ok", "reg ok lkey=.. vmpin_kb=..",
  * "reg failed errno=N (text)", "break NS", "deregistered NS",
@@ -182,10 +191,11 @@ static long vmpin_kb(void)
 }
 
 struct opts {
-	const char *file, *addr;
+	const char *file, *addr, *compare;
 	const char *port;
 	size_t len, lease_len, shrink;
 	int lease, write, hold, ignore, timeout, loop, unmap, outlive;
+	int rdonly_map, rdonly_mr;
 };
 
 static int lease_fd = -1;
@@ -197,7 +207,7 @@ static void *map_file(struct opts *o)
 {
 	void *map;
 
-	lease_fd = open(o->file, O_RDWR);
+	lease_fd = open(o->file, o->rdonly_map ? O_RDONLY : O_RDWR);
 	if (lease_fd < 0)
 		die(2, "open %s: %s", o->file, strerror(errno));
 	if (o->lease && o->lease_len) {
@@ -220,7 +230,8 @@ static void *map_file(struct opts *o)
 		printf("lease ok type=%d\n", fcntl(lease_fd, F_GETLEASE));
 		fflush(stdout);
 	}
-	map = mmap(NULL, o->len, PROT_READ | PROT_WRITE, MAP_SHARED, lease_fd, 0);
+	map = mmap(NULL, o->len, o->rdonly_map ? PROT_READ : PROT_READ | PROT_WRITE,
+		   MAP_SHARED, lease_fd, 0);
 	if (map == MAP_FAILED)
 		die(2, "mmap %s: %s", o->file, strerror(errno));
 	map_addr = map;
@@ -570,15 +581,16 @@ static int serve_round(struct opts *o, struct rdma_event_channel *ec,
 		if (!pd)
 			die(2, "ibv_alloc_pd: %s", strerror(errno));
 		make_qp(id, pd, &ch, &cq);
-		mr = ibv_reg_mr(pd, map, o->len, IBV_ACCESS_LOCAL_WRITE |
+		mr = ibv_reg_mr(pd, map, o->len, o->rdonly_mr ?
+				IBV_ACCESS_REMOTE_READ : IBV_ACCESS_LOCAL_WRITE |
 				IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ);
 		if (!mr) {
 			printf("reg failed errno=%d (%s)\n", errno, strerror(errno));
 			rdma_reject(id, NULL, 0);
 			return 1;
 		}
-		printf("reg ok lkey=0x%x writable vmpin_kb=%ld\n", mr->lkey,
-		       vmpin_kb());
+		printf("reg ok lkey=0x%x %s vmpin_kb=%ld\n", mr->lkey,
+		       o->rdonly_mr ? "read-only" : "writable", vmpin_kb());
 		info.addr = (uintptr_t)map;
 		info.rkey = mr->rkey;
 		info.len = o->len;
@@ -726,6 +738,51 @@ static int rdma_op(struct ibv_qp *qp, struct ibv_cq *cq,
 }
 
 /*
+ * drive -C: read the whole region through the pins, page by page, and
+ * compare each page with what the file holds there now.  Returns 0 when
+ * all are the same, 3 when some differ, or the failed op's status.
+ */
+static int compare_region(struct opts *o, struct ibv_qp *qp, struct ibv_cq *cq,
+			  struct ibv_comp_channel *ch, struct ibv_mr *lmr,
+			  char *rbuf, struct region_info *info,
+			  long long deadline)
+{
+	unsigned long long pages = 0, differ = 0, first = 0;
+	char fbuf[PAGE];
+	uint64_t off;
+	int fd, st = IBV_WC_SUCCESS;
+
+	fd = open(o->compare, O_RDONLY);
+	if (fd < 0)
+		die(2, "open %s: %s", o->compare, strerror(errno));
+	for (off = 0; off + PAGE <= info->len; off += PAGE) {
+		ssize_t n;
+
+		st = rdma_op(qp, cq, ch, IBV_WR_RDMA_READ, lmr, rbuf,
+			     info->addr + off, info->rkey, deadline);
+		if (st != IBV_WC_SUCCESS)
+			break;
+		n = pread(fd, fbuf, PAGE, off);
+		if (n < 0)
+			die(2, "read %s: %s", o->compare, strerror(errno));
+		if (n < (ssize_t)PAGE)
+			memset(fbuf + n, 0, PAGE - n);
+		if (memcmp(rbuf, fbuf, PAGE) && differ++ == 0)
+			first = off;
+		pages++;
+	}
+	close(fd);
+	if (st != IBV_WC_SUCCESS) {
+		printf("read failed after %llu pages: %s\n", pages,
+		       st < 0 ? strerror(-st) : ibv_wc_status_str(st));
+		return st < 0 ? 1 : st;
+	}
+	printf("compared %llu pages: %llu differ, first at %llu\n", pages,
+	       differ, differ ? first : 0);
+	return differ ? 3 : 0;
+}
+
+/*
  * One connection of drive: connect, then WRITE/READ/compare until an
  * operation fails. Returns the status that ended it, 3 on a mismatch, or
  * -1 if no connection could be made.
@@ -790,6 +847,10 @@ static int drive_round(struct opts *o, unsigned long long *ops,
 	memcpy(&info, ev->param.conn.private_data, sizeof(info));
 	rdma_ack_cm_event(ev);
 	printf("connected region len=%u\n", info.len);
+	if (o->compare) {
+		st = compare_region(o, qp, cq, ch, lmr, rbuf, &info, deadline);
+		goto out;
+	}
 
 	for (;;) {
 		uint64_t off = (n % (info.len / PAGE)) * PAGE;
@@ -873,18 +934,20 @@ static int cmd_drive(struct opts *o)
 		printf("timeout after %llu ops\n", ops);
 		return 4;
 	}
-	if (st == 3)
-		return 3;
+	if (st == 3 || (o->compare && st == 0))
+		return st;
+	if (o->compare)
+		return 1;
 	return st == IBV_WC_REM_ACCESS_ERR || st == IBV_WC_WR_FLUSH_ERR ? 0 : 1;
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: daxpin reg|uring FILE [-l] [-w] [-n LEN] [-H] [-i|-u] [-t S]\n"
+		"usage: daxpin reg|uring FILE [-l] [-w|-o] [-n LEN] [-H] [-i|-u] [-t S]\n"
 		"       daxpin uring FILE -l|-R RLEN -X [-S SLEN] [-n LEN] [-t S]\n"
-		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-i] [-L] [-t S]\n"
-		"       daxpin drive ADDR [-p PORT] [-L] [-t S]\n");
+		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-r [-o]] [-i] [-L] [-t S]\n"
+		"       daxpin drive ADDR [-p PORT] [-L | -C FILE] [-t S]\n");
 	exit(2);
 }
 
@@ -902,7 +965,7 @@ int main(int argc, char **argv)
 	else
 		o.file = argv[2];
 	optind = 3;
-	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:LXS:")) != -1) {
+	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:LXS:roC:")) != -1) {
 		switch (c) {
 		case 'l': o.lease = 1; break;
 		case 'R': o.lease = 1; o.lease_len = strtoul(optarg, NULL, 0); break;
@@ -917,6 +980,9 @@ int main(int argc, char **argv)
 		case 'L': o.loop = 1; break;
 		case 'X': o.outlive = 1; break;
 		case 'S': o.shrink = strtoul(optarg, NULL, 0); break;
+		case 'r': o.rdonly_mr = 1; break;
+		case 'o': o.rdonly_map = 1; break;
+		case 'C': o.compare = optarg; break;
 		default: usage();
 		}
 	}
@@ -925,6 +991,14 @@ int main(int argc, char **argv)
 	if (o.outlive && (strcmp(cmd, "uring") || !o.lease || o.hold))
 		usage();
 	if (o.shrink && (!o.outlive || o.shrink % PAGE))
+		usage();
+	/* A read-only mapping: read-only pins only (reg without -w, serve -r). */
+	if (o.rdonly_map && (o.write || o.outlive ||
+			     (strcmp(cmd, "reg") && !o.rdonly_mr)))
+		usage();
+	if (o.rdonly_mr && strcmp(cmd, "serve"))
+		usage();
+	if (o.compare && (strcmp(cmd, "drive") || o.loop))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	setup_signals();
