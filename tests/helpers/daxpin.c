@@ -41,7 +41,8 @@
  *	RDMA READ every page of the region once, without writing, and
  *	compare it with the bytes FILE holds at the same offset now:
  *	"compared N pages: M differ, first at OFF" (exit 3 if M > 0), as a
- *	device reading the pinned pages sees the file.
+ *	device reading the pinned pages sees the file. Again on each
+ *	SIGUSR1, until SIGTERM or S seconds; the exit is the last one's.
  *
  * Lines it prints: "lease ok", "reg ok lkey=.. vmpin_kb=..",
  * "reg failed errno=N (text)", "break NS", "deregistered NS",
@@ -848,7 +849,18 @@ static int drive_round(struct opts *o, unsigned long long *ops,
 	rdma_ack_cm_event(ev);
 	printf("connected region len=%u\n", info.len);
 	if (o->compare) {
-		st = compare_region(o, qp, cq, ch, lmr, rbuf, &info, deadline);
+		/* Again on each SIGUSR1, until SIGTERM or the deadline. */
+		for (;;) {
+			st = compare_region(o, qp, cq, ch, lmr, rbuf, &info,
+					    deadline);
+			if (st != 0 && st != 3)
+				break;
+			go = 0;
+			while (!go && !stop && mono_ms() < deadline)
+				wait_event(-1, deadline);
+			if (!go)
+				break;
+		}
 		goto out;
 	}
 
