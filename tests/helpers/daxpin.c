@@ -741,7 +741,8 @@ static int rdma_op(struct ibv_qp *qp, struct ibv_cq *cq,
 /*
  * drive -C: read the whole region through the pins, page by page, and
  * compare each page with what the file holds there now.  Returns 0 when
- * all are the same, 3 when some differ, or the failed op's status.
+ * all are the same, 3 when some differ, 1 when an op failed (a work
+ * completion status may be 3 too, so it is not passed on).
  */
 static int compare_region(struct opts *o, struct ibv_qp *qp, struct ibv_cq *cq,
 			  struct ibv_comp_channel *ch, struct ibv_mr *lmr,
@@ -776,7 +777,7 @@ static int compare_region(struct opts *o, struct ibv_qp *qp, struct ibv_cq *cq,
 	if (st != IBV_WC_SUCCESS) {
 		printf("read failed after %llu pages: %s\n", pages,
 		       st < 0 ? strerror(-st) : ibv_wc_status_str(st));
-		return st < 0 ? 1 : st;
+		return 1;
 	}
 	printf("compared %llu pages: %llu differ, first at %llu\n", pages,
 	       differ, differ ? first : 0);
@@ -946,10 +947,10 @@ static int cmd_drive(struct opts *o)
 		printf("timeout after %llu ops\n", ops);
 		return 4;
 	}
-	if (st == 3 || (o->compare && st == 0))
-		return st;
 	if (o->compare)
-		return 1;
+		return st == 0 || st == 3 ? st : 1;
+	if (st == 3)
+		return 3;
 	return st == IBV_WC_REM_ACCESS_ERR || st == IBV_WC_WR_FLUSH_ERR ? 0 : 1;
 }
 

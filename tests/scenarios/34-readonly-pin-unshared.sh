@@ -67,22 +67,29 @@ busy_pages() {
 	on server "exec 3< '$1'; n=\$(sed -n 's/^dax_busy_pages:[[:space:]]*//p' /proc/\$\$/fdinfo/3); echo \${n:-0}"
 }
 
+# pinned NAME LABEL REG-CHECK READ-CHECK: after ro_pin NAME, the region
+# was registered read-only and its first read matches the file.
+pinned() {
+	local srv drv
+	srv=$(on server "cat /run/$1.srv")
+	drv=$(on server "cat /run/$1.drv")
+	note "$2: server: $(grep -E '^(lease|reg)' <<< "$srv" | tr '\n' ';') reader: $(tr '\n' ';' <<< "$drv")"
+	check "$3" grep -q '^reg ok .* read-only' <<< "$srv"
+	check "$4" eq "$(differ "$(grep '^compared' <<< "$drv" | head -n1)")" 0
+}
+
 # differ LINE: the count of a "compared N pages: M differ" line, or -1.
 differ() { sed -n 's/^compared [0-9]* pages: \([0-9]*\) differ.*/\1/p' <<< "$1" | grep . || echo -1; }
 
 scenario() {
-	local srv drv out blocks old ov
+	local srv out blocks old
 	server_up --fs daxreflink --size 300m --no-nvmet --dax-pins
 	must "dir" on server "mkdir -p $D && chmod 777 $D"
 
 	# 1. A hole, through a writable mapping.
 	must "h.dat" on server "truncate -s 2m $D/h.dat"
 	ro_pin h $D/h.dat 2097152 7473
-	srv=$(on server "cat /run/h.srv")
-	drv=$(on server "cat /run/h.drv")
-	note "hole: server: $(grep -E '^(lease|reg)' <<< "$srv" | tr '\n' ';') reader: $(tr '\n' ';' <<< "$drv")"
-	check "hole-pin-registered" grep -q '^reg ok .* read-only' <<< "$srv"
-	check "hole-read-through-pin" eq "$(differ "$(grep '^compared' <<< "$drv" | head -n1)")" 0
+	pinned h hole hole-pin-registered hole-read-through-pin
 	blocks=$(on server "stat -c %b $D/h.dat")
 	record hole_bytes_allocated_by_pin "$(( blocks * 512 ))"
 	check "hole-allocated-by-pin" ge "$(( blocks * 512 ))" 2097152
@@ -105,11 +112,7 @@ scenario() {
 	ro_unpin r
 	must "d.dat" on server "xfs_io -f -c 'pwrite -q -S 0x64 0 1m' -c fsync $D/d.dat"
 	ro_pin d $D/d.dat 1048576 7475 -o
-	srv=$(on server "cat /run/d.srv")
-	drv=$(on server "cat /run/d.drv")
-	note "read-only mapping of data: $(grep -E '^reg' <<< "$srv") reader: $(tr '\n' ';' <<< "$drv")"
-	check "ro-map-data-pin-allowed" grep -q '^reg ok .* read-only' <<< "$srv"
-	check "ro-map-data-read-through-pin" eq "$(differ "$(grep '^compared' <<< "$drv" | head -n1)")" 0
+	pinned d "read-only mapping of data" ro-map-data-pin-allowed ro-map-data-read-through-pin
 	ro_unpin d
 
 	# 3. A block shared by reflink.
@@ -119,11 +122,7 @@ scenario() {
 	must "fiemap of b.dat" test -n "$old"
 	record shared_bytes_before_pin "$(overlap "$old" "$(extents server $D/a.dat)")"
 	ro_pin a $D/a.dat 1048576 7476
-	srv=$(on server "cat /run/a.srv")
-	drv=$(on server "cat /run/a.drv")
-	note "reflinked: server: $(grep -E '^(lease|reg)' <<< "$srv" | tr '\n' ';') reader: $(tr '\n' ';' <<< "$drv")"
-	check "shared-pin-registered" grep -q '^reg ok .* read-only' <<< "$srv"
-	check "shared-read-through-pin" eq "$(differ "$(grep '^compared' <<< "$drv" | head -n1)")" 0
+	pinned a reflinked shared-pin-registered shared-read-through-pin
 	record shared_bytes_after_pin "$(overlap "$old" "$(extents server $D/a.dat)")"
 	must "mwrite a.dat" on server "xfs_io -c 'mmap -w 0 1m' -c 'mwrite -S 0x63 0 1m' -c 'msync -s 0 1m' $D/a.dat"
 	out=$(compare_again a)
