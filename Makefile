@@ -2,12 +2,14 @@
 # nfsd, the layoutctl utility, and a VM rig that shows it against stock 6.12.
 #
 #   make check        layoutctl unit tests, then our kernel (built or cached), all VM tests, quick fstests
+#                     (those only while CHECK_MINUTES=90 leave FSTESTS_QUICK_MINUTES=20 for them)
 #   make utils        build layoutctl into build/utils/
 #   make install      install layoutctl, layoutctl(8), /sbin/nfsd-recall-failed (DESTDIR, PREFIX)
 #   make demo         boot a server and a client, show pNFS block I/O and a recall
 #   make kernel       build a kernel: KERNEL=ours|stock CONFIG_VARIANT=test|bench|kasan
 #   make mutants      show each mutant in tests/mutants/ caught by its named assertion
 #   make fstests      fstests on DAX XFS, ours against stock: FSTESTS="generic/009 ..."
+#   make fstests-quick the quick fstests on KERNEL alone
 #   make stress       the DMA and LAYOUTGET race scenarios at length
 #   make soak         every kind of reference against layout changes: DURATION=10m
 #   make bench        ours against stock, bench kernels, one run: ROUNDS=3 -> BENCHMARKS.md
@@ -44,7 +46,7 @@ DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
 DEPS_BENCH := fio perftest gnuplot-nox
 DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS) $(DEPS_HELPERS) $(DEPS_BENCH)
 
-.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests stress soak check-series bench clean distclean help
+.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests fstests-quick stress soak check-series bench clean distclean help
 
 all: help
 
@@ -73,12 +75,27 @@ kernel: deps
 kernel-deb: deps
 	@scripts/kernel-deb.sh
 
+# make check keeps to CHECK_MINUTES in all: the quick fstests come last and
+# run only if FSTESTS_QUICK_MINUTES are left for them (else a SKIP line says
+# so; `make fstests-quick` runs them alone).
+CHECK_MINUTES ?= 90
+FSTESTS_QUICK_MINUTES ?= 20
 check: utils
+	@mkdir -p build && date +%s > build/check.start
 	@$(MAKE) -s -C utils OUT=$(CURDIR)/build/utils check | sed 's/^/# layoutctl unit: /'; test $${PIPESTATUS[0]} = 0
 	@tests/unit/harness.sh | sed 's/^/# harness self-test: /'; test $${PIPESTATUS[0]} = 0
 	@tests/run --kernel $(KERNEL) --variant $(CONFIG_VARIANT) $(TESTS)
 	@if [ -z '$(TESTS)' ] && [ '$(CONFIG_VARIANT)' = test ]; then \
-		scripts/fstests.sh --kernels $(KERNEL) --quick --if-available; fi
+		used=$$(( $$(date +%s) - $$(cat build/check.start) )); \
+		left=$$(( $(CHECK_MINUTES) * 60 - used )); \
+		if [ $$left -lt $$(( $(FSTESTS_QUICK_MINUTES) * 60 )) ]; then \
+			echo "1..0 # SKIP quick fstests: $$used s used of CHECK_MINUTES=$(CHECK_MINUTES), they need FSTESTS_QUICK_MINUTES=$(FSTESTS_QUICK_MINUTES) (make fstests-quick)"; \
+		else LB_FSTESTS_TIMEOUT=$$(( left - 120 )) \
+			scripts/fstests.sh --kernels $(KERNEL) --quick --if-available; fi; fi
+
+# The quick fstests alone, on the kernel make check tests.
+fstests-quick: deps
+	@scripts/fstests.sh --kernels $(KERNEL) --quick --if-available
 
 mutants: deps
 	@scripts/mutants.sh $(MUTANTS)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make fstests: regressions. Unpacks fstests from ../shared/third_party/ into
-# build/fstests/ (never into the repository), builds it on the host, boots one
+# the cache (~/.cache/layoutbreak/fstests/, never into the repository),
+# builds it on the host once per tarball, boots one
 # VM with two emulated pmem devices (TEST_DEV and SCRATCH_DEV, XFS without
 # reflink, mounted dax=always) and runs the tests in tests/fstests.list (or
 # the ones given) on our kernel and on stock 6.12, then compares: a test that
@@ -48,8 +49,10 @@ if [ -z "$tarball" ]; then
 	[ $optional = 1 ] && { echo "1..0 # SKIP no fstests tarball"; exit 0; }
 	exit 2
 fi
-src=$LB_BUILD/fstests/$(basename "$tarball" | sed 's/\.tar\..*//')
-if [ ! -x "$src/fstests/ltp/fsx" ]; then
+# Built once per tarball content and kept beside the kernel cache: the build
+# takes minutes and depends on nothing in the repository.
+src=$LB_CACHE/fstests/$(basename "$tarball" | sed 's/\.tar\..*//')-$(sha256sum "$tarball" | cut -c1-12)
+if [ ! -e "$src/built" ] || [ ! -x "$src/fstests/ltp/fsx" ]; then
 	say "unpacking $(basename "$tarball") into $src"
 	rm -rf "$src"
 	mkdir -p "$src"
@@ -57,6 +60,9 @@ if [ ! -x "$src/fstests/ltp/fsx" ]; then
 	say "building fstests on the host (log: $src/build.log)"
 	make -C "$src/fstests" -j"$(nproc)" > "$src/build.log" 2>&1 ||
 		{ tail -n 20 "$src/build.log"; say "fstests build failed"; exit 2; }
+	touch "$src/built"
+else
+	say "built: $src"
 fi
 fst=$src/fstests
 
