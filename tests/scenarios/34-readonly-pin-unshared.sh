@@ -16,11 +16,16 @@
 #    so a later write to the file through another mapping lands in the
 #    pinned block (the device reads it), the DAX kind still sees the pin
 #    after it, and removing the other file, then filling the filesystem
-#    with canaries, puts no canary bytes where the device reads.
-# On the series before 0022 the region pinned the zero page and the shared
+#    with canaries, puts no canary bytes where the device reads;
+#  - a block that a write through the mapping already copied from a
+#    reflinked one: the file owns it alone, so the pin takes it as it is,
+#    with no write fault (the file's mtime, set to a past date, stays).
+# On the series before 0022/0023 the region pinned the zero page and the shared
 # block: the device read zeroes and old data after the writes, the DAX
 # kind saw nothing, and after the other file's removal it read the
-# canaries that reused that file's freed blocks. Stock refuses the pins.
+# canaries that reused that file's freed blocks; before 0022 alone, the
+# copied block was still marked shared and the pin write-faulted it again.
+# Stock refuses the pins.
 DESC="read-only DAX pins of holes and reflinked blocks: allocated or copied first, the device sees later writes, no foreign bytes"
 OURS_ONLY=hole-pin-registered
 TIMEOUT=1200
@@ -141,5 +146,22 @@ scenario() {
 	record foreign_pages_read_through_pin "$(differ "$out")"
 	check "no-foreign-bytes-through-pin" eq "$(differ "$out")" 0
 	ro_unpin a
-	on server "rm -f /srv/export/canary* $D/*.dat" > /dev/null
+	on server "rm -f /srv/export/canary*" > /dev/null
+
+	# 4. A block a write fault already copied from a reflinked one.
+	must "c.dat" on server "xfs_io -f -c 'pwrite -q -S 0x65 0 1m' -c fsync $D/c.dat"
+	must "e.dat, reflinked" on server "cp --reflink=always $D/c.dat $D/e.dat && sync"
+	old=$(extents server $D/e.dat)
+	must "mwrite c.dat" on server "xfs_io -c 'mmap -w 0 1m' -c 'mwrite -S 0x66 0 1m' -c 'msync -s 0 1m' $D/c.dat"
+	out=$(overlap "$old" "$(extents server $D/c.dat)")
+	record copied_bytes_still_shared "$out"
+	check "copied-block-owned" eq "$out" 0
+	must "past mtime" on server "touch -m -d @1000000000 $D/c.dat"
+	ro_pin c $D/c.dat 1048576 7477
+	pinned c "copied by a write" copied-block-pin-registered copied-block-read-through-pin
+	out=$(on server "stat -c %Y $D/c.dat")
+	record copied_block_mtime_after_pin "$out"
+	check "copied-block-pin-no-write-fault" eq "$out" 1000000000
+	ro_unpin c
+	on server "rm -f $D/*.dat" > /dev/null
 }
