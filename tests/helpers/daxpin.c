@@ -14,8 +14,9 @@
  *   daxpin uring FILE [-l] [-n LEN] [-H] [-i] [-t S]
  *	The same with an io_uring registered buffer, checked by reading
  *	through it (IORING_OP_READ_FIXED) from a file of known bytes.
- *   daxpin uring FILE -l|-R RLEN -X [-S SLEN] [-n LEN] [-t S]
- *	Register, then let go of everything but the registered buffer:
+ *   daxpin uring FILE -l|-R RLEN -X [-W] [-S SLEN] [-n LEN] [-t S]
+ *	Register, then (with -W once SIGUSR1 comes, "waiting" until then)
+ *	let go of everything but the registered buffer:
  *	munmap, release the lease (F_UNLCK, "unlck ok" or "unlck
  *	errno=N") or with -S shrink it to [0, SLEN) ("shrunk ok" or
  *	"shrink errno=N"), close the file ("dropped"). Then, until S seconds pass
@@ -24,6 +25,9 @@
  *	("dma done res=N"); on SIGUSR2, unregister the buffer
  *	("unregistered NS"). A lease break is reported ("break NS
  *	ignored") and ignored. Exit 0.
+ *   daxpin reg FILE -l|-R RLEN -X [-W] [-w|-o] [-n LEN] [-t S]
+ *	The same with an RDMA memory region (read-only unless -w); SIGUSR2
+ *	deregisters it.
  *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-r [-o]] [-i] [-L] [-t S]
  *	Layout lease, memory region on the mapping, and one RDMA CM
  *	connection on ADDR:PORT (default 7471) whose peer gets the region's
@@ -195,7 +199,7 @@ struct opts {
 	const char *file, *addr, *compare;
 	const char *port;
 	size_t len, lease_len, shrink;
-	int lease, write, hold, ignore, timeout, loop, unmap, outlive;
+	int lease, write, hold, ignore, timeout, loop, unmap, outlive, await_go;
 	int rdonly_map, rdonly_mr;
 };
 
@@ -302,6 +306,37 @@ static void drop_mr(void *mr)
 	ibv_dereg_mr(mr);
 }
 
+static void let_go(struct opts *o, char *map, long long deadline);
+
+/*
+ * reg -X: keep only the memory region, as uring -X keeps its buffer; a
+ * lease break is reported and ignored, SIGUSR2 deregisters the region.
+ */
+static int outlive_mr(struct opts *o, struct ibv_mr *mr, char *map)
+{
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+
+	let_go(o, map, deadline);
+	while (!stop && mono_ms() < deadline) {
+		wait_event(-1, deadline);
+		if (broken) {
+			broken = 0;
+			printf("break %lld ignored\n", now_ns());
+		}
+		go = 0;
+		if (unreg && mr) {
+			unreg = 0;
+			if (ibv_dereg_mr(mr))
+				printf("deregister failed errno=%d\n", errno);
+			else
+				printf("unregistered %lld\n", now_ns());
+			mr = NULL;
+		}
+		fflush(stdout);
+	}
+	return 0;
+}
+
 static int cmd_reg(struct opts *o)
 {
 	struct ibv_device **list;
@@ -331,6 +366,8 @@ static int cmd_reg(struct opts *o)
 	printf("reg ok lkey=0x%x %s vmpin_kb=%ld\n", mr->lkey,
 	       o->write ? "writable" : "read-only", vmpin_kb());
 	fflush(stdout);
+	if (o->outlive)
+		return outlive_mr(o, mr, map);
 	if (o->hold)
 		return hold(o, drop_mr, mr);
 	ibv_dereg_mr(mr);
@@ -363,14 +400,23 @@ static int pattern_file(size_t len, int byte)
  * uring -X: keep only the registered buffer, the pins, and use them after
  * the mapping, the lease and the file are gone.
  */
-static int outlive(struct opts *o, struct io_uring *ring, char *map)
+static void let_go(struct opts *o, char *map, long long deadline)
 {
-	long long deadline = mono_ms() + o->timeout * 1000LL;
-	struct io_uring_sqe *sqe;
-	struct io_uring_cqe *cqe;
-	int ret, src;
-
-	src = pattern_file(o->len, 0x5a);
+	if (o->await_go) {
+		/* -W: hold everything until SIGUSR1 says let go */
+		printf("waiting\n");
+		fflush(stdout);
+		while (!go && !stop && mono_ms() < deadline) {
+			wait_event(-1, deadline);
+			if (broken) {
+				broken = 0;
+				printf("break %lld ignored\n", now_ns());
+				fflush(stdout);
+			}
+			unreg = 0;
+		}
+		go = 0;
+	}
 	munmap(map, o->len);
 	if (o->shrink) {
 		struct layout_lease_arg ll = {
@@ -389,6 +435,17 @@ static int outlive(struct opts *o, struct io_uring *ring, char *map)
 	lease_fd = -1;
 	printf("dropped\nholding\n");
 	fflush(stdout);
+}
+
+static int outlive(struct opts *o, struct io_uring *ring, char *map)
+{
+	long long deadline = mono_ms() + o->timeout * 1000LL;
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	int ret, src;
+
+	src = pattern_file(o->len, 0x5a);
+	let_go(o, map, deadline);
 	while (!stop && mono_ms() < deadline) {
 		wait_event(-1, deadline);
 		if (broken) {
@@ -958,7 +1015,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: daxpin reg|uring FILE [-l] [-w|-o] [-n LEN] [-H] [-i|-u] [-t S]\n"
-		"       daxpin uring FILE -l|-R RLEN -X [-S SLEN] [-n LEN] [-t S]\n"
+		"       daxpin uring|reg FILE -l|-R RLEN -X [-W] [-S SLEN] [-n LEN] [-t S]\n"
 		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-r [-o]] [-i] [-L] [-t S]\n"
 		"       daxpin drive ADDR [-p PORT] [-L | -C FILE] [-t S]\n");
 	exit(2);
@@ -978,7 +1035,7 @@ int main(int argc, char **argv)
 	else
 		o.file = argv[2];
 	optind = 3;
-	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:LXS:roC:")) != -1) {
+	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:LXWS:roC:")) != -1) {
 		switch (c) {
 		case 'l': o.lease = 1; break;
 		case 'R': o.lease = 1; o.lease_len = strtoul(optarg, NULL, 0); break;
@@ -992,6 +1049,7 @@ int main(int argc, char **argv)
 		case 'p': o.port = optarg; break;
 		case 'L': o.loop = 1; break;
 		case 'X': o.outlive = 1; break;
+		case 'W': o.await_go = 1; break;
 		case 'S': o.shrink = strtoul(optarg, NULL, 0); break;
 		case 'r': o.rdonly_mr = 1; break;
 		case 'o': o.rdonly_map = 1; break;
@@ -1001,7 +1059,10 @@ int main(int argc, char **argv)
 	}
 	if (o.len == 0 || o.len % PAGE || o.timeout <= 0)
 		usage();
-	if (o.outlive && (strcmp(cmd, "uring") || !o.lease || o.hold))
+	if (o.outlive && ((strcmp(cmd, "uring") && strcmp(cmd, "reg")) ||
+			  !o.lease || o.hold))
+		usage();
+	if (o.await_go && !o.outlive)
 		usage();
 	if (o.shrink && (!o.outlive || o.shrink % PAGE))
 		usage();
