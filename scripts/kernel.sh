@@ -73,7 +73,10 @@ fi
 # the files that differ from what the tree holds now, so switching between
 # mutants, or from a mutant back to ours, recompiles only what they touch.
 git -C "$tree" am --abort > /dev/null 2>&1 || true
-mapfile -t patches < <(lb_patches "$kernel")
+# (a series naming a missing file fails here, not with half the patches)
+plist=$(lb_patches "$kernel") || exit 2
+patches=()
+[ -n "$plist" ] && mapfile -t patches <<< "$plist"
 at=base key=base todo=()
 for p in "${patches[@]}"; do
 	key=$( { echo "$key"; cat "$p"; } | sha256sum | cut -c1-16)

@@ -30,7 +30,10 @@ if ! git -C "$tree" rev-parse -q --verify 'base^{commit}' > /dev/null 2>&1; then
 	say "no prepared kernel tree at $tree (scripts/kernel.sh makes one): nothing compared"
 	exit 2
 fi
-mapfile -t patches < <(lb_patches ours)
+# (a series naming a missing file fails here, not with half the patches)
+plist=$(lb_patches ours) || exit 2
+patches=()
+[ -n "$plist" ] && mapfile -t patches <<< "$plist"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

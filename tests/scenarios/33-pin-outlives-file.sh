@@ -17,13 +17,16 @@
 #  - cache eviction (drop_caches) of the closed, linked file, then a
 #    truncate: it fails with ETXTBSY after lease-break-time, the file
 #    unchanged, and succeeds once the buffer is unregistered;
-#  - a lease shrunk (F_SETLAYOUT) away from the pinned pages: a truncate
-#    of them breaks no lease, and its wait for the pages ends with ETXTBSY
-#    after lease-break-time, the file unchanged.
+#  - a lease may not shrink (F_SETLAYOUT) away from the pinned pages
+#    (EBUSY): a truncate of them breaks it and fails with ETXTBSY after
+#    lease-break-time, the file unchanged;
+#  - DMA with no lease to break (O_DIRECT in flight from a slow device):
+#    the truncate's wait for the page ends with ETXTBSY after
+#    lease-break-time.
 # On the series before the pin held its file, the unlink freed the pinned
 # blocks at once and the "DMA" overwrote the canaries now in them. Stock
 # refuses the pin (EOPNOTSUPP), so nothing else is shown there.
-DESC="a DAX pin keeps its file: unlink, exit, eviction free nothing under it; F_UNLCK EBUSY; unleased pins: truncate ETXTBSY"
+DESC="a DAX pin keeps its file: unlink, exit, eviction free nothing under it; F_UNLCK and shrinks away from it EBUSY; DMA with no lease: truncate ETXTBSY"
 OURS_ONLY=pin-registered
 TIMEOUT=1200
 
@@ -126,25 +129,53 @@ scenario() {
 	check "truncate-after-unpin" eq "$out" rc=0
 	on server "kill $pid" > /dev/null 2>&1
 
-	# 4. A lease shrunk away from the pins (F_SETLAYOUT): a truncate of
-	# the pinned part breaks no lease, and its wait for the pinned pages
-	# ends with ETXTBSY after lease-break-time, the file unchanged.
+	# 4. A lease may not shrink away from its pins (F_SETLAYOUT): EBUSY,
+	# so it still covers them, a truncate of the pinned part breaks it
+	# (the holder, ignoring, is told) and fails with ETXTBSY after
+	# lease-break-time, the file unchanged.
 	must "d.dat" on server "xfs_io -f -c 'pwrite -q -S 0x64 0 1m' -c fsync $D/d.dat"
 	daxpin_bg u4 uring $D/d.dat -R 1048576 -X -S 4096 -t 900
 	pid=$(daxpin_pid u4)
 	before=$(server_sum $D/d.dat)
 	out=$(daxpin_out u4)
 	note "holder: $(tr '\n' ';' <<< "$out")"
-	check "lease-shrunk-off-pins" grep -q '^shrunk ok' <<< "$out"
+	check "shrink-off-pins-refused" grep -q '^shrink errno=16 ' <<< "$out"
 	out=$(on server -t 120 "s=\$(date +%s%N)
 		timeout 60 truncate -s 8192 $D/d.dat 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))")
-	note "truncate of unleased pins: $(tr '\n' ' ' <<< "$out")"
+	note "truncate of the pins the lease kept: $(tr '\n' ' ' <<< "$out")"
 	ms=$(sed -n 's/.*ms=\([0-9]*\).*/\1/p' <<< "$out")
-	record unleased_pins_truncate_ms "$ms"
-	check "unleased-pins-truncate-etxtbsy" grep -q 'Text file busy' <<< "$out"
-	check "unleased-pins-file-unchanged" eq "$(server_sum $D/d.dat)" "$before"
+	record kept_lease_truncate_ms "$ms"
+	check "kept-lease-truncate-etxtbsy" grep -q 'Text file busy' <<< "$out"
+	check "kept-lease-holder-told" grep -q '^break .* ignored' <<< "$(daxpin_out u4)"
+	check "kept-lease-file-unchanged" eq "$(server_sum $D/d.dat)" "$before"
 	on server "kill -USR2 $pid; $LBVM wait-for 30 grep -q '^unregistered' /run/u4.out" > /dev/null
 	out=$(on server -t 120 "$LBVM wait-for 30 truncate -s 8192 $D/d.dat && echo rc=0")
-	check "unleased-truncate-after-unpin" eq "$out" rc=0
+	check "kept-lease-truncate-after-unpin" eq "$out" rc=0
+	on server "kill $pid" > /dev/null 2>&1
+
+	# 5. DMA with no lease to break (an O_DIRECT read from a 20 s
+	# dm-delay device into a DAX mapping): the truncate's wait for the
+	# page ends with ETXTBSY after lease-break-time, the file unchanged;
+	# once the read is done the truncate completes.
+	slow_device 20000
+	must "e.dat" on server "xfs_io -f -c 'pwrite -q -S 0x65 0 1m' -c fsync $D/e.dat"
+	must "dma in flight" on server "
+		$HELPERS/dmaread /dev/mapper/lbslow $D/e.dat 1048576 > /run/dr5.out 2>&1 &
+		echo \$! > /run/dr5.pid
+		$LBVM wait-for 30 sh -c \"grep -q mapped /run/dr5.out && [ \\\$(cut -d' ' -f3 /proc/\$!/stat) = D ]\""
+	out=$(on server -t 120 "s=\$(date +%s%N)
+		timeout 60 truncate -s 0 $D/e.dat 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))")
+	note "truncate under DMA with no lease: $(tr '\n' ' ' <<< "$out")"
+	ms=$(sed -n 's/.*ms=\([0-9]*\).*/\1/p' <<< "$out")
+	record unleased_dma_truncate_ms "$ms"
+	check "unleased-pins-truncate-etxtbsy" grep -q 'Text file busy' <<< "$out"
+	out=$(on server -t 60 "$LBVM wait-for 40 grep -q '^done' /run/dr5.out && echo done")
+	check "unleased-dma-completes" eq "$out" done
+	# (what the read put there: the slow device's first MiB, read from
+	# the ram disk under it)
+	check "unleased-pins-file-unchanged" eq "$(server_sum $D/e.dat)" "$(on server "head -c 1048576 /dev/ram0 | sha256sum | cut -d' ' -f1")"
+	out=$(on server -t 120 "$LBVM wait-for 30 truncate -s 0 $D/e.dat && echo rc=0")
+	check "unleased-truncate-after-dma" eq "$out" rc=0
+	on server "dmsetup remove lbslow" > /dev/null 2>&1
 	on server "kill $pid; rm -rf $D" > /dev/null 2>&1
 }
