@@ -4,6 +4,7 @@
  * answer its breaks as told, printing what happens, one line each:
  *
  *   leasehold FILE rd|wr|layout release|downgrade|ignore DIR
+ *   leasehold FILE layout give DIR
  *
  * "layout" is a userspace layout lease (F_SETLEASE with F_RDLCK | F_LAYOUT)
  * on the whole file, which a truncate or punch breaks; ignored, the
@@ -13,6 +14,13 @@
  *   sigio getlease=RDLCK|UNLCK     a break: SIGIO, and what F_GETLEASE then
  *                                  reports (the type the breaker asks for)
  *   released / downgraded          the answer: F_UNLCK or F_RDLCK
+ *   break START END                "give": the range being broken, read
+ *                                  from the fd's fdinfo ("layout_break:")
+ *   shrunk 0:START                 "give": the lease then shrunk to
+ *                                  [0, START) with F_SETLAYOUT, giving
+ *                                  back what the break needs (released if
+ *                                  START is 0; "break unknown" and no
+ *                                  answer if fdinfo shows no range)
  *
  * Before it answers a break it creates DIR/answered, so that a breaker can
  * tell whether its open returned only after the answer. "ignore" never
@@ -34,6 +42,59 @@
 #define F_LAYOUT 16
 #endif
 
+#ifndef F_SETLAYOUT
+#define F_SETLAYOUT (1024 + 17)
+#endif
+
+/* struct layout_lease of <linux/fcntl.h> with kernel-patches */
+struct layout_lease_arg {
+	unsigned long long start, len;
+	unsigned int type, flags;
+};
+
+/* "give": the start of the range fdinfo says the lease is broken for. */
+static int break_start(int fd, long long *start)
+{
+	char path[64], line[256], end[32];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "layout_break: %lld %31s", start, end) == 2) {
+			printf("break %lld %s\n", *start, end);
+			found = 1;
+			break;
+		}
+	fclose(f);
+	return found;
+}
+
+static int give(int fd)
+{
+	struct layout_lease_arg ll = { .type = F_RDLCK | F_LAYOUT };
+	long long start;
+
+	if (!break_start(fd, &start)) {
+		printf("break unknown\n");
+		return 0;
+	}
+	if (start == 0) {
+		if (fcntl(fd, F_SETLEASE, F_UNLCK | F_LAYOUT) < 0)
+			return fprintf(stderr, "leasehold: F_UNLCK: %s\n", strerror(errno)), 1;
+		printf("released\n");
+		return 0;
+	}
+	ll.len = start;
+	if (fcntl(fd, F_SETLAYOUT, &ll) < 0)
+		return fprintf(stderr, "leasehold: F_SETLAYOUT 0:%lld: %s\n", start, strerror(errno)), 1;
+	printf("shrunk 0:%lld\n", start);
+	return 0;
+}
+
 static const char *lease_name(int type)
 {
 	switch (type) {
@@ -54,7 +115,7 @@ static const char *lease_name(int type)
 int main(int argc, char **argv)
 {
 	struct timespec timeout = { .tv_sec = 300 };
-	int type, answer = -1, fd, sig;
+	int type, answer = -1, fd, sig, giving = 0;
 	char path[4096];
 	sigset_t set;
 
@@ -63,10 +124,13 @@ int main(int argc, char **argv)
 		answer = F_UNLCK;
 	else if (argc == 5 && !strcmp(argv[3], "downgrade"))
 		answer = F_RDLCK;
+	else if (argc == 5 && !strcmp(argv[3], "give") && !strcmp(argv[2], "layout"))
+		giving = 1;
 	if (argc != 5 || (strcmp(argv[2], "rd") && strcmp(argv[2], "wr") &&
 			  strcmp(argv[2], "layout")) ||
-	    (answer < 0 && strcmp(argv[3], "ignore"))) {
-		fprintf(stderr, "usage: leasehold FILE rd|wr|layout release|downgrade|ignore DIR\n");
+	    (answer < 0 && !giving && strcmp(argv[3], "ignore"))) {
+		fprintf(stderr, "usage: leasehold FILE rd|wr|layout release|downgrade|ignore DIR\n"
+				"       leasehold FILE layout give DIR\n");
 		return 2;
 	}
 	if (!strcmp(argv[2], "layout")) {
@@ -112,6 +176,12 @@ int main(int argc, char **argv)
 			break;
 		printf("sigio getlease=%s\n", lease_name(fcntl(fd, F_GETLEASE)));
 		fflush(stdout);
+		if (giving) {
+			if (give(fd))
+				return 1;
+			fflush(stdout);
+			continue;
+		}
 		if (answer < 0)
 			continue;
 		if (close(open(path, O_CREAT | O_WRONLY, 0644)) < 0) {

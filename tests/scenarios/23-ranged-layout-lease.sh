@@ -3,6 +3,9 @@
 # and layoutctl list show the range; a hole punch and a truncate outside it
 # go on without breaking it; a punch inside it breaks it, the script gets
 # SIGUSR1 and exits, and the punch completes once the lease is released.
+# A holder of a whole-file lease reads the range under break from its fd's
+# fdinfo ("layout_break:"), shrinks its lease to what lies below it, and
+# the punch goes on at once, the rest of the lease kept.
 # Long-term pins are allowed only within the lease's range. Stock has no
 # ranged layout leases: layoutctl falls back to a whole-file read lease.
 DESC="a layout lease on a range is broken only by changes that overlap it; pins only within it"
@@ -57,11 +60,30 @@ scenario() {
 	on server "$LBVM wait-for 30 sh -c '! kill -0 $pid 2>/dev/null'" > /dev/null
 	check "lease-released" eq "$(on server "grep -c ' $pid ' /proc/locks")" 0
 
+	# A holder that reads the range under break from fdinfo and gives
+	# just that back (leasehold ... give: shrinks to [0, START)): the
+	# punch goes on at once, the rest of the lease stays.
+	on server "
+		setsid $HELPERS/leasehold $F layout give /run/lg.d < /dev/null > /run/lg.out 2>&1 &
+		echo \$! > /run/lg.pid
+		$LBVM wait-for 30 grep -q '^held' /run/lg.out" > /dev/null
+	pid=$(on server 'cat /run/lg.pid')
+	out=$(punch 6m 1m)
+	note "punch [6M, 7M) of a whole-file lease: $out; holder: $(on server 'cat /run/lg.out' | tr '\n' ';')"
+	check "holder-reads-break-range" grep -q "^break $((6 * MIB)) $((7 * MIB - 1))\$" <<< "$(on server 'cat /run/lg.out')"
+	check "holder-shrinks-off-break" grep -q "^shrunk 0:$((6 * MIB))\$" <<< "$(on server 'cat /run/lg.out')"
+	check "punch-goes-on-after-shrink" grep -q '^rc=0 ' <<< "$out"
+	record give_back_punch_ms "$(sed -n 's/.*ms=//p' <<< "$out")"
+	out=$(on server "grep ' $pid ' /proc/locks")
+	note "lease after giving back: $out"
+	check "lease-kept-below-break" grep -qE "LAYOUT .* $pid [0-9a-f]+:[0-9a-f]+:$ino 0 $((6 * MIB - 1))\$" <<< "$out"
+	on server "kill $pid" > /dev/null
+
 	# Pins: within the lease's range only.
 	must "pin file" on server "xfs_io -f -c 'pwrite -q -S 0x62 0 4m' -c fsync $G"
 	out=$(on server "$HELPERS/daxpin reg $G -R $((2 * MIB)) -n $MIB -w; $HELPERS/daxpin reg $G -R $MIB -n $((2 * MIB)) -w")
 	note "pins: $(tr '\n' ';' <<< "$out")"
 	check "pin-within-range" grep -q '^reg ok .* writable' <<< "$(sed -n '1,/^reg/p' <<< "$out")"
 	check "pin-beyond-range-refused" grep -q '^reg failed errno=95' <<< "$out"
-	on server "rm -f $F $G /run/rl.*" > /dev/null
+	on server "rm -rf $F $G /run/rl.* /run/lg.*" > /dev/null
 }
