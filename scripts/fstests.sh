@@ -51,7 +51,7 @@ if [ -z "$tarball" ]; then
 fi
 # Built once per tarball content and kept beside the kernel cache: the build
 # takes minutes and depends on nothing in the repository.
-src=$LB_CACHE/fstests/$(basename "$tarball" | sed 's/\.tar\..*//')-$(sha256sum "$tarball" | cut -c1-12)
+src=$LB_BUILD/fstests/$(basename "$tarball" | sed 's/\.tar\..*//')-$(sha256sum "$tarball" | cut -c1-12)
 if [ ! -e "$src/built" ] || [ ! -x "$src/fstests/ltp/fsx" ]; then
 	say "unpacking $(basename "$tarball") into $src"
 	rm -rf "$src"
