@@ -10,6 +10,7 @@
 #   make mutants      show each mutant in tests/mutants/ caught by its named assertion
 #   make fstests      fstests on DAX XFS, ours against stock: FSTESTS="generic/009 ..."
 #   make fstests-quick the quick fstests on KERNEL alone
+#   make matrix       every block-freeing operation against every local reference, ours and stock -> build/results/matrix.md
 #   make stress       the DMA and LAYOUTGET race scenarios at length
 #   make soak         every kind of reference against layout changes: DURATION=10m
 #   make bench        ours against stock, bench kernels, one run: ROUNDS=3 -> BENCHMARKS.md
@@ -46,7 +47,7 @@ DEPS_HELPERS := libibverbs-dev librdmacm-dev liburing-dev
 DEPS_BENCH := fio perftest gnuplot-nox
 DEPS := $(DEPS_BUILD) $(DEPS_VM) $(DEPS_FSTESTS) $(DEPS_UTILS) $(DEPS_HELPERS) $(DEPS_BENCH)
 
-.PHONY: all deps utils install kernel check demo kernel-deb mutants fstests fstests-quick stress soak check-series bench clean distclean help
+.PHONY: all deps utils install kernel check demo kernel-deb mutants matrix fstests fstests-quick stress soak check-series bench clean distclean help
 
 all: help
 
@@ -99,6 +100,17 @@ fstests-quick: deps
 
 mutants: deps
 	@scripts/mutants.sh $(MUTANTS)
+
+# make matrix: tests/matrix/ on our kernel and on stock (each cell's outcome
+# in its metrics), then the table of both: build/results/matrix.md. The
+# io_uring column alone is scenario 36 of make check.
+MATRIX_KERNELS ?= ours stock
+matrix: deps utils
+	@st=0; for k in $(MATRIX_KERNELS); do \
+		LB_SCENARIO_DIR=$(CURDIR)/tests/matrix LB_RESULTS_NAME=matrix-$$k \
+			tests/run --kernel $$k --variant $(CONFIG_VARIANT) || st=1; done; \
+	scripts/matrix-table.py $(addprefix build/results/matrix-,$(MATRIX_KERNELS)) > build/results/matrix.md; \
+	cat build/results/matrix.md; exit $$st
 
 # make stress: the DMA and LAYOUTGET races at length (over 1000 breaks that
 # wait on in-flight DMA).

@@ -14,18 +14,19 @@
  *   daxpin uring FILE [-l] [-n LEN] [-H] [-i] [-t S]
  *	The same with an io_uring registered buffer, checked by reading
  *	through it (IORING_OP_READ_FIXED) from a file of known bytes.
- *   daxpin uring FILE -l|-R RLEN -X [-W] [-S SLEN] [-n LEN] [-t S]
+ *   daxpin uring FILE -l|-R RLEN [-O OFF] -X [-W] [-S SLEN] [-n LEN] [-t S]
  *	Register, then (with -W once SIGUSR1 comes, "waiting" until then)
  *	let go of everything but the registered buffer:
  *	munmap, release the lease (F_UNLCK, "unlck ok" or "unlck
- *	errno=N") or with -S shrink it to [0, SLEN) ("shrunk ok" or
+ *	errno=N") or with -S shrink it to [OFF, OFF + SLEN) ("shrunk ok" or
  *	"shrink errno=N"), close the file ("dropped"). Then, until S seconds pass
  *	or it is killed: on SIGUSR1, read LEN bytes of 0x5a into the buffer
  *	through the ring, as a device would DMA into the pinned pages
  *	("dma done res=N"); on SIGUSR2, unregister the buffer
  *	("unregistered NS"). A lease break is reported ("break NS
- *	ignored") and ignored. Exit 0.
- *   daxpin reg FILE -l|-R RLEN -X [-W] [-w|-o] [-n LEN] [-t S]
+ *	ignored") and ignored. Exit 0. With -O (and -R), the mapping starts at
+ *	file offset OFF and the lease covers [OFF, OFF + RLEN).
+ *   daxpin reg FILE -l|-R RLEN [-O OFF] -X [-W] [-w|-o] [-n LEN] [-t S]
  *	The same with an RDMA memory region (read-only unless -w); SIGUSR2
  *	deregisters it.
  *   daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-r [-o]] [-i] [-L] [-t S]
@@ -198,7 +199,7 @@ static long vmpin_kb(void)
 struct opts {
 	const char *file, *addr, *compare;
 	const char *port;
-	size_t len, lease_len, shrink;
+	size_t len, lease_len, shrink, off;
 	int lease, write, hold, ignore, timeout, loop, unmap, outlive, await_go;
 	int rdonly_map, rdonly_mr;
 };
@@ -217,15 +218,16 @@ static void *map_file(struct opts *o)
 		die(2, "open %s: %s", o->file, strerror(errno));
 	if (o->lease && o->lease_len) {
 		struct layout_lease_arg ll = {
-			.len = o->lease_len, .type = F_RDLCK | F_LAYOUT,
+			.start = o->off, .len = o->lease_len,
+			.type = F_RDLCK | F_LAYOUT,
 		};
 
 		if (fcntl(lease_fd, F_SETLAYOUT, &ll)) {
 			printf("lease failed errno=%d (%s)\n", errno, strerror(errno));
 			exit(1);
 		}
-		printf("lease ok type=%d range=0:%zu\n", fcntl(lease_fd, F_GETLEASE),
-		       o->lease_len);
+		printf("lease ok type=%d range=%zu:%zu\n", fcntl(lease_fd, F_GETLEASE),
+		       o->off, o->lease_len);
 		fflush(stdout);
 	} else if (o->lease) {
 		if (fcntl(lease_fd, F_SETLEASE, F_RDLCK | F_LAYOUT)) {
@@ -236,7 +238,7 @@ static void *map_file(struct opts *o)
 		fflush(stdout);
 	}
 	map = mmap(NULL, o->len, o->rdonly_map ? PROT_READ : PROT_READ | PROT_WRITE,
-		   MAP_SHARED, lease_fd, 0);
+		   MAP_SHARED, lease_fd, o->off);
 	if (map == MAP_FAILED)
 		die(2, "mmap %s: %s", o->file, strerror(errno));
 	map_addr = map;
@@ -420,7 +422,8 @@ static void let_go(struct opts *o, char *map, long long deadline)
 	munmap(map, o->len);
 	if (o->shrink) {
 		struct layout_lease_arg ll = {
-			.len = o->shrink, .type = F_RDLCK | F_LAYOUT,
+			.start = o->off, .len = o->shrink,
+			.type = F_RDLCK | F_LAYOUT,
 		};
 
 		if (fcntl(lease_fd, F_SETLAYOUT, &ll))
@@ -1015,7 +1018,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: daxpin reg|uring FILE [-l] [-w|-o] [-n LEN] [-H] [-i|-u] [-t S]\n"
-		"       daxpin uring|reg FILE -l|-R RLEN -X [-W] [-S SLEN] [-n LEN] [-t S]\n"
+		"       daxpin uring|reg FILE -l|-R RLEN [-O OFF] -X [-W] [-S SLEN] [-n LEN] [-t S]\n"
 		"       daxpin serve FILE -a ADDR [-p PORT] [-n LEN] [-r [-o]] [-i] [-L] [-t S]\n"
 		"       daxpin drive ADDR [-p PORT] [-L | -C FILE] [-t S]\n");
 	exit(2);
@@ -1035,7 +1038,7 @@ int main(int argc, char **argv)
 	else
 		o.file = argv[2];
 	optind = 3;
-	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:LXWS:roC:")) != -1) {
+	while ((c = getopt(argc, argv, "lR:wn:Hiut:a:p:LXWS:roC:O:")) != -1) {
 		switch (c) {
 		case 'l': o.lease = 1; break;
 		case 'R': o.lease = 1; o.lease_len = strtoul(optarg, NULL, 0); break;
@@ -1054,10 +1057,15 @@ int main(int argc, char **argv)
 		case 'r': o.rdonly_mr = 1; break;
 		case 'o': o.rdonly_map = 1; break;
 		case 'C': o.compare = optarg; break;
+		case 'O': o.off = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
 	if (o.len == 0 || o.len % PAGE || o.timeout <= 0)
+		usage();
+	/* -O: the mapping and the ranged lease start at OFF */
+	if (o.off && (o.off % PAGE || !o.lease_len ||
+		      (strcmp(cmd, "uring") && strcmp(cmd, "reg"))))
 		usage();
 	if (o.outlive && ((strcmp(cmd, "uring") && strcmp(cmd, "reg")) ||
 			  !o.lease || o.hold))

@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+# matrix-table.py RESULTS_DIR...: the matrix's cells (cell_OP_REF=OUTCOME
+# in each scenario's metrics under each RESULTS_DIR, named by its kernel)
+# as one Markdown table, rows the operations, columns the references, each
+# cell "ours / stock" when both were run.
+import os
+import sys
+
+OPS = ("truncate punch zero collapse insert unshare swapext reflink-onto "
+       "reflink-from dedupe-onto exchange unlink repair write-eof cow-other "
+       "post-eof").split()
+REFS = "uring mr hole dma".split()
+
+
+def cells(results):
+    found = {}
+    for scen in sorted(os.listdir(results)):
+        path = os.path.join(results, scen, "metrics")
+        if not os.path.isfile(path):
+            continue
+        for line in open(path):
+            key, _, value = line.strip().partition("=")
+            if not key.startswith("cell_"):
+                continue
+            for ref in REFS:
+                if key.endswith("_" + ref):
+                    found[(key[5:-len(ref) - 1], ref)] = value
+    return found
+
+
+def short(v):
+    if v is None:
+        return "-"
+    return v.replace("+then-done", ", then done").replace("-ETXTBSY-", " ETXTBSY ")
+
+
+def main():
+    runs = []
+    for d in sys.argv[1:]:
+        name = os.path.basename(d.rstrip("/")).replace("matrix-", "")
+        runs.append((name, cells(d)))
+    refs = [r for r in REFS if any((op, r) in c for _, c in runs for op in OPS)]
+    print("| operation | " + " | ".join(refs) + " |")
+    print("|---|" + "---|" * len(refs))
+    for op in OPS:
+        row = []
+        for r in refs:
+            row.append(" / ".join(short(c.get((op, r))) for _, c in runs))
+        print("| " + op + " | " + " | ".join(row) + " |")
+    print()
+    print("Each cell: " + " / ".join(n for n, _ in runs) + ".")
+    lost = [(n, k) for n, c in runs for k, v in c.items() if v.startswith("LOST")]
+    for n, (op, r) in lost:
+        print(f"- {n}: {op}/{r} LOST")
+
+
+if __name__ == "__main__":
+    main()

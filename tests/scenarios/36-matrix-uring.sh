@@ -1,0 +1,18 @@
+# The io_uring column of the matrix (make matrix runs every column): every
+# operation that frees or moves blocks, on a DAX file whose [1M, 2M) an
+# io_uring fixed buffer pins under a layout lease on [1M, 3M), the holder
+# keeping nothing but the buffer and ignoring breaks. Each operation must
+# be refused (ETXTBSY after lease-break-time) or leave the pinned blocks
+# where they are: canaries filling the filesystem afterwards take none of
+# them, the buffer's DMA then lands in the file and in no other file, and
+# a refused operation succeeds once the buffer is unregistered. See
+# tests/matrix/cells.sh. Stock refuses the pin.
+DESC="matrix, io_uring column: truncate, punch, zero, collapse, insert, unshare, swapext, reflink, dedupe, exchange, unlink, repair, write, CoW against a pin"
+OURS_ONLY=pins-allowed
+TIMEOUT=1500
+
+. "$LB_TOP/tests/matrix/cells.sh"
+
+scenario() {
+	mx_columns uring
+}
