@@ -6,12 +6,12 @@
 # where they are: canaries filling the filesystem afterwards take none of
 # them, the buffer's DMA then lands in the file and in no other file, and
 # a refused operation succeeds once the buffer is unregistered. See
-# tests/matrix/cells.sh. Stock refuses the pin.
+# tests/lib/matrix.sh. Stock refuses the pin.
 DESC="matrix, io_uring column: truncate, punch, zero, collapse, insert, unshare, swapext, reflink, dedupe, exchange, unlink, repair, write, CoW against a pin"
 OURS_ONLY=pins-allowed
 TIMEOUT=1500
 
-. "$LB_TOP/tests/matrix/cells.sh"
+. "$LB_TOP/tests/lib/matrix.sh"
 
 scenario() {
 	mx_columns uring
