@@ -8,8 +8,8 @@ import sys
 
 OPS = ("truncate punch zero collapse insert unshare swapext reflink-onto "
        "reflink-from dedupe-onto exchange unlink repair write-eof cow-other "
-       "post-eof").split()
-REFS = "uring mr hole dma".split()
+       "cow-prealloc post-eof").split()
+REFS = "uring mr hole ro dma".split()
 
 
 def cells(results):
@@ -35,10 +35,12 @@ def short(v):
 
 
 def main():
-    runs = []
+    # matrix-ours, matrix-ours-ro, ...: one kernel's runs, merged
+    merged = {}
     for d in sys.argv[1:]:
-        name = os.path.basename(d.rstrip("/")).replace("matrix-", "")
-        runs.append((name, cells(d)))
+        name = os.path.basename(d.rstrip("/")).replace("matrix-", "").split("-")[0]
+        merged.setdefault(name, {}).update(cells(d))
+    runs = list(merged.items())
     refs = [r for r in REFS if any((op, r) in c for _, c in runs for op in OPS)]
     print("| operation | " + " | ".join(refs) + " |")
     print("|---|" + "---|" * len(refs))

@@ -13,6 +13,8 @@
 #   mr     an RDMA memory region, writable, the same way (daxpin reg -w)
 #   hole   a read-only RDMA region over a hole (daxpin reg): the pin
 #          write-faults the hole first
+#   ro     a read-only RDMA region over written blocks (daxpin reg): no
+#          write fault, the pin holds the blocks as they are
 #   dma    DMA in flight with no lease: an O_DIRECT read from a 20 s
 #          dm-delay device into the file's DAX mapping (dmaread)
 # Each cell: the operation (at most 60 s), then the filesystem is filled
@@ -24,6 +26,8 @@
 # operation succeeds once the reference is gone.
 #
 # OUTCOME: refused-ETXTBSY-<ms> (with "+then-done" once let go), done-<ms>,
+# waited-<ms> (it completed once the DMA was over: the blocks it freed were
+# no longer referenced, so canaries may take them),
 # failed-<errno text>, no-ref-<why> (the reference could not be taken: stock
 # refuses long-term pins of fsdax memory), LOST-... (what landed where).
 
@@ -31,7 +35,7 @@ MX=/srv/export/mx
 F=$MX/f.dat
 MX_BREAK_S=5
 
-MX_OPS="truncate punch zero collapse insert unshare swapext reflink-onto reflink-from dedupe-onto exchange unlink repair write-eof cow-other post-eof"
+MX_OPS="truncate punch zero collapse insert unshare swapext reflink-onto reflink-from dedupe-onto exchange unlink repair write-eof cow-other cow-prealloc post-eof"
 
 # mx_phys FILE OFF LEN: the physical byte ranges ("start end") that hold
 # [OFF, OFF + LEN) of FILE.
@@ -74,6 +78,14 @@ mx_prepare() {
 	dedupe-onto)
 		must "copy" on server "cp --reflink=never $F $MX/o.dat && sync"
 		MX_OTHERS="$MX/o.dat" ;;
+	cow-prealloc)
+		# A copy-on-write of 4 KiB at 1M leaves the rest of its
+		# cowextsize (128 KiB) reserved in the CoW fork; the clone then
+		# goes, so [1M + 4K, 1M + 128K) is the file's alone, with a
+		# CoW reservation over it.
+		must "CoW reservation" on server "cp --reflink=always $F $MX/g.dat &&
+			xfs_io -c 'pwrite -q -S 0x61 1m 4k' -c fsync $F && rm $MX/g.dat && sync"
+		note "cow-prealloc: CoW fork of f.dat: $(on server "xfs_io -r -c 'bmap -c' $F" | tr '\n' ';')" ;;
 	esac
 }
 
@@ -95,6 +107,7 @@ mx_op_cmd() {
 	repair)		echo "xfs_io -x -c 'repair bmapbtd' $F" ;;
 	write-eof)	echo "xfs_io -c 'pwrite -q -S 0x65 8m 64k' -c fsync $F" ;;
 	cow-other)	echo "xfs_io -c 'pwrite -q -S 0x67 1m 1m' -c fsync $MX/g.dat && truncate -s 0 $MX/g.dat" ;;
+	cow-prealloc)	echo "xfs_io -c 'pwrite -q -S 0x63 1088k 4k' -c fsync $F" ;;
 	esac
 }
 
@@ -105,7 +118,7 @@ mx_ref_up() {
 	case $1 in
 	uring)	daxpin_bg mx uring $F -O 1048576 -R 2097152 -X -n 1048576 -t 900 ;;
 	mr)	daxpin_bg mx reg $F -O 1048576 -R 2097152 -X -w -n 1048576 -t 900 ;;
-	hole)	daxpin_bg mx reg $F -O 1048576 -R 2097152 -X -n 1048576 -t 900 ;;
+	hole|ro) daxpin_bg mx reg $F -O 1048576 -R 2097152 -X -n 1048576 -t 900 ;;
 	dma)
 		slow_device 20000 > /dev/null
 		on server "
@@ -150,7 +163,8 @@ mx_run() {
 		tr '\n' ' ' < /run/mx.op")
 	MX_RC=$(sed -n 's/^rc=\([0-9]*\).*/\1/p' <<< "$out")
 	MX_MS=$(sed -n 's/.*ms=\([0-9]*\).*/\1/p' <<< "$out")
-	MX_ERR=$(sed -n '2p' <<< "$out" | sed 's/ *$//')
+	# (xfs_io's repair says so when it found nothing to repair)
+	MX_ERR=$(sed -n '2p' <<< "$out" | sed 's/Metadata did not need repair or optimization\.//; s/ *$//')
 	[ "$MX_RC" = 0 ] && [ -n "$MX_ERR" ] && MX_RC=1
 	return 0
 }
@@ -168,7 +182,7 @@ mx_retry() {
 
 # mx_cell OP REF: one cell of the matrix.
 mx_cell() {
-	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands=""
+	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone
 	local expect
 	if [ "$op" = post-eof ]; then
 		record "cell_${op}_$ref" "n/a"
@@ -187,6 +201,10 @@ mx_cell() {
 	fi
 	pinned=$(mx_phys "$F" 1048576 1048576)
 	mx_run "$op"
+	# Did the reference end before the operation did (the DMA was over:
+	# the operation waited for it)? Then what it freed is free to reuse.
+	gone=no
+	[ "$ref" = dma ] && on server "grep -q '^done' /run/mx.out" && gone=yes
 	if [ "$op" = exchange ] && [ "$MX_RC" = 3 ]; then
 		record "cell_${op}_$ref" "n/a-EOPNOTSUPP"
 		note "$c: the filesystem cannot exchange ranges ($MX_ERR): Debian 12's mkfs.xfs (xfsprogs 6.1) cannot set the exchange-range feature; XFS_IOC_EXCHANGE_RANGE takes the same two-inode break as swapext and reflink (xfs_ilock2_io_mmap)"
@@ -200,7 +218,10 @@ mx_cell() {
 	foreign=$(canaries_foreign_bytes server $CANARIES)
 	after_dma=$(mx_sums $MX_OTHERS)
 	must "canaries removed" on server "rm -f $(echo $CANARIES)"
-	if [ "$MX_RC" = 0 ]; then
+	[ "$gone" = yes ] && CANARY_OVERLAP=0
+	if [ "$MX_RC" = 0 ] && [ "$gone" = yes ]; then
+		outcome="waited-${MX_MS}ms"
+	elif [ "$MX_RC" = 0 ]; then
 		outcome="done-${MX_MS}ms"
 	elif grep -q 'Text file busy' <<< "$MX_ERR"; then
 		outcome="refused-ETXTBSY-${MX_MS}ms"
@@ -219,7 +240,7 @@ mx_cell() {
 		expect=$(on server "head -c 1048576 /dev/ram0 | sha256sum | cut -d' ' -f1")
 		[ "$(server_range_sum "$F" 1 1)" = "$expect" ] && lands=yes || lands=no
 	fi
-	note "$c: rc=$MX_RC ${MX_MS}ms ${MX_ERR:+($MX_ERR)} canaries_on_pinned=$CANARY_OVERLAP foreign=$foreign lands=${lands:--}"
+	note "$c: rc=$MX_RC ${MX_MS}ms ${MX_ERR:+($MX_ERR)} reference_gone_first=$gone canaries_on_pinned=$CANARY_OVERLAP foreign=$foreign lands=${lands:--}"
 	[ "$after_op" = "$after_dma" ] || note "$c: other files changed by the DMA: $after_op -> $after_dma"
 	if [ "$CANARY_OVERLAP" != 0 ] || [ "$foreign" != 0 ] || [ "$after_op" != "$after_dma" ] || [ "$lands" = no ]; then
 		outcome="LOST-$outcome"
@@ -236,6 +257,7 @@ mx_cell() {
 		# (an unregistered buffer's pins may go a moment later)
 		mx_retry "$op"
 		[ "$MX_RC" = 0 ] && outcome="$outcome+then-done" || outcome="$outcome+then-rc$MX_RC"
+		[ "$MX_RC" = 0 ] || note "$c: once let go: rc=$MX_RC ($MX_ERR)"
 		check "$c-done-once-let-go" eq "$MX_RC" 0
 	fi
 	record "cell_${op}_$ref" "$outcome"
@@ -244,7 +266,8 @@ mx_cell() {
 
 mx_progress() { { echo "#   $*" >&7; } 2> /dev/null || true; }
 
-# mx_columns REF...: every operation against each of REF.
+# mx_columns REF...: every operation (LB_MX_OPS: some of them) against
+# each of REF.
 mx_columns() {
 	local ref op
 	LB_KEEP_GOING=1
@@ -254,7 +277,7 @@ mx_columns() {
 	# fill only the last 48 MiB, and whatever the operation freed.
 	must "ballast" on server "fallocate -l \$(( \$(df -B1 --output=avail /srv/export | tail -n1) - 50331648 )) /srv/export/ballast"
 	for ref in "$@"; do
-		for op in $MX_OPS; do
+		for op in ${LB_MX_OPS:-$MX_OPS}; do
 			mx_progress "matrix: $op/$ref"
 			mx_cell "$op" "$ref"
 		done
