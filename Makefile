@@ -103,12 +103,14 @@ mutants: deps
 
 # make matrix: tests/matrix/ on our kernel and on stock (each cell's outcome
 # in its metrics), then the table of both: build/results/matrix.md. The
-# io_uring column alone is scenario 36 of make check.
+# io_uring column alone is scenario 36 of make check. The exit status is
+# ours: stock's run fails (at pins-allowed, and at the console, with the
+# WARNING of a swapext under DMA).
 MATRIX_KERNELS ?= ours stock
 matrix: deps utils
 	@st=0; for k in $(MATRIX_KERNELS); do \
 		LB_SCENARIO_DIR=$(CURDIR)/tests/matrix LB_RESULTS_NAME=matrix-$$k \
-			tests/run --kernel $$k --variant $(CONFIG_VARIANT) || st=1; done; \
+			tests/run --kernel $$k --variant $(CONFIG_VARIANT) || [ $$k = stock ] || st=1; done; \
 	scripts/matrix-table.py $(addprefix build/results/matrix-,$(MATRIX_KERNELS)) > build/results/matrix.md; \
 	cat build/results/matrix.md; exit $$st
 
