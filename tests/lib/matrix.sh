@@ -81,11 +81,12 @@ mx_prepare() {
 	cow-prealloc)
 		# A copy-on-write of 4 KiB at 1M leaves the rest of its
 		# cowextsize (128 KiB) reserved in the CoW fork; the clone then
-		# goes, so [1M + 4K, 1M + 128K) is the file's alone, with a
-		# CoW reservation over it.
+		# writes 1M + 64K, so that block is the file's alone, with a
+		# CoW reservation over it; the operation writes it.
 		must "CoW reservation" on server "cp --reflink=always $F $MX/g.dat &&
-			xfs_io -c 'pwrite -q -S 0x61 1m 4k' -c fsync $F && rm $MX/g.dat && sync"
-		note "cow-prealloc: CoW fork of f.dat: $(on server "xfs_io -r -c 'bmap -c' $F" | tr '\n' ';')" ;;
+			xfs_io -c 'pwrite -q -S 0x61 1m 4k' -c fsync $F &&
+			xfs_io -c 'pwrite -q -S 0x67 1088k 4k' -c fsync $MX/g.dat && sync"
+		MX_OTHERS="$MX/g.dat" ;;
 	esac
 }
 
@@ -182,7 +183,7 @@ mx_retry() {
 
 # mx_cell OP REF: one cell of the matrix.
 mx_cell() {
-	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone
+	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone moved
 	local expect
 	if [ "$op" = post-eof ]; then
 		record "cell_${op}_$ref" "n/a"
@@ -213,6 +214,14 @@ mx_cell() {
 		return
 	fi
 	after_op=$(mx_sums $MX_OTHERS)
+	# Still the file's blocks at the same offsets, if the file is there
+	# and the reference still holds them? (A moved block is freed, or
+	# another file's, whether or not a canary can show it.)
+	moved=no
+	if [ "$gone" = no ] && on server "test -e $F" && [ "$(mx_phys "$F" 1048576 1048576)" != "$pinned" ]; then
+		moved=yes
+		note "$c: the referenced range moved: $(tr '\n' ' ' <<< "$pinned")-> $(mx_phys "$F" 1048576 1048576 | tr '\n' ' ')"
+	fi
 	canaries_over "$pinned" 0
 	mx_dma "$ref"
 	foreign=$(canaries_foreign_bytes server $CANARIES)
@@ -242,10 +251,11 @@ mx_cell() {
 	fi
 	note "$c: rc=$MX_RC ${MX_MS}ms ${MX_ERR:+($MX_ERR)} reference_gone_first=$gone canaries_on_pinned=$CANARY_OVERLAP foreign=$foreign lands=${lands:--}"
 	[ "$after_op" = "$after_dma" ] || note "$c: other files changed by the DMA: $after_op -> $after_dma"
-	if [ "$CANARY_OVERLAP" != 0 ] || [ "$foreign" != 0 ] || [ "$after_op" != "$after_dma" ] || [ "$lands" = no ]; then
+	if [ "$CANARY_OVERLAP" != 0 ] || [ "$foreign" != 0 ] || [ "$after_op" != "$after_dma" ] || [ "$lands" = no ] || [ "$moved" = yes ]; then
 		outcome="LOST-$outcome"
 	fi
 	check "$c-bounded" test "$MX_RC" != 124
+	check "$c-referenced-blocks-stay" eq "$moved" no
 	check "$c-no-canary-on-pinned-blocks" eq "$CANARY_OVERLAP" 0
 	check "$c-canaries-intact" eq "$foreign" 0
 	check "$c-other-files-untouched-by-dma" eq "$after_op" "$after_dma"
