@@ -6,7 +6,8 @@
 # where they are: canaries filling the filesystem afterwards take none of
 # them, the buffer's DMA then lands in the file and in no other file, and
 # a refused operation succeeds once the buffer is unregistered. See
-# tests/lib/matrix.sh. Stock refuses the pin.
+# tests/lib/matrix.sh. Also the read-only-pin cell of a write into a CoW
+# reservation (cow-prealloc/ro). Stock refuses the pins.
 DESC="matrix, io_uring column: truncate, punch, zero, collapse, insert, unshare, swapext, reflink, dedupe, exchange, unlink, repair, write, CoW against a pin"
 OURS_ONLY=pins-allowed
 TIMEOUT=1500
@@ -15,4 +16,9 @@ TIMEOUT=1500
 
 scenario() {
 	mx_columns uring
+	# and the one cell where a read-only pin takes no write fault: a
+	# write into a leftover CoW reservation over a block the file owns
+	# alone must not move the file off the pinned block (0027)
+	mx_progress "matrix: cow-prealloc/ro"
+	mx_cell cow-prealloc ro
 }
