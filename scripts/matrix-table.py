@@ -31,7 +31,16 @@ def cells(results):
 def short(v):
     if v is None:
         return "-"
-    return v.replace("+then-done", ", then done").replace("-ETXTBSY-", " ETXTBSY ")
+    v = v.replace("+then-done", ", then done").replace("+then-rc", ", then exit ")
+    v = v.replace("no-ref-lease-Invalid-argument", "no lease (EINVAL)")
+    v = v.replace("no-ref-reg-Operation-not-supported", "no pin (EOPNOTSUPP)")
+    v = v.replace("n/a-EOPNOTSUPP", "n/a (EOPNOTSUPP)")
+    for word in ("refused", "done", "waited", "failed"):
+        v = v.replace(word + "-", word + " ")
+    v = v.replace("-ETXTBSY-", " ETXTBSY ").replace("ETXTBSY-", "ETXTBSY ").replace("EBUSY-", "EBUSY ")
+    if v.startswith("LOST-"):
+        v = "**LOST** (" + v[5:] + ")"
+    return v.replace("ms", " ms")
 
 
 def main():
