@@ -10,9 +10,17 @@
 # that it holds no such layout). Expected: the punch completes, client1 is
 # not fenced, no recall failure, and it writes through its layout
 # afterwards.
+#
+# Measured on the series: the send again was answered
+# NFS4ERR_RETRY_UNCACHED_REP (the client had processed the lost one) and
+# nfsd fenced client1 at once; with nfsd-ext/proposed/0023 it polls, but
+# client1 then answers NFS4ERR_OLD_STATEID for the rest of the deadline
+# (898 times) and the range it should have returned stays held: fenced
+# after about 22 s. Skipped until that is understood and fixed.
 DESC="a client whose answer to a recall was lost is not fenced: the punch completes, the client keeps its storage"
 OURS_ONLY=""
-SKIP="needs a qdisc that drops packets (CONFIG_NET_SCH_NETEM), not yet in the test kernel configs"
+SKIP="fails on our series (client1 fenced): the fix in nfsd-ext/proposed/ is not complete yet"
+
 TIMEOUT=600
 
 scenario() {
