@@ -55,7 +55,18 @@ mx_sums() {
 	on server "for f in $*; do [ -e \$f ] && echo \"\$f \$(sha256sum < \$f | cut -d' ' -f1)\"; done; true"
 }
 
-mx_pattern_sum() { on server "head -c $2 /dev/zero | tr '\\0' '\\$1' | sha256sum | cut -d' ' -f1"; }
+# mx_dma_sum REF: the sha256 of the 1 MiB REF's device writes (uring: 0x5a
+# through the ring; dma: the slow device's first MiB); fails for the
+# references that write nothing.
+mx_dma_sum() {
+	case $1 in
+	uring) on server "head -c 1048576 /dev/zero | tr '\\0' '\\132' | sha256sum | cut -d' ' -f1" ;;
+	dma) on server "head -c 1048576 /dev/ram0 | sha256sum | cut -d' ' -f1" ;;
+	*) return 1 ;;
+	esac
+}
+
+mx_cleanup() { on server "kill \$(cat /run/mx.pid) 2>/dev/null; rm -rf $MX" > /dev/null 2>&1; }
 
 # mx_prepare OP REF: f.dat and what OP needs beside it, before the reference.
 # Sets MX_OTHERS (files that must change only as OP changes them).
@@ -183,7 +194,7 @@ mx_retry() {
 
 # mx_cell OP REF: one cell of the matrix.
 mx_cell() {
-	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone moved
+	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone moved now
 	local expect
 	if [ "$op" = post-eof ]; then
 		record "cell_${op}_$ref" "n/a"
@@ -197,7 +208,7 @@ mx_cell() {
 		# (stock refuses long-term pins of fsdax memory: its expected
 		# failure)
 		check "pins-allowed" false
-		on server "kill \$(cat /run/mx.pid) 2>/dev/null; rm -rf $MX" > /dev/null 2>&1
+		mx_cleanup
 		return
 	fi
 	pinned=$(mx_phys "$F" 1048576 1048576)
@@ -210,7 +221,7 @@ mx_cell() {
 		record "cell_${op}_$ref" "n/a-EOPNOTSUPP"
 		note "$c: the filesystem cannot exchange ranges ($MX_ERR): Debian 12's mkfs.xfs (xfsprogs 6.1) cannot set the exchange-range feature; XFS_IOC_EXCHANGE_RANGE takes the same two-inode break as swapext and reflink (xfs_ilock2_io_mmap)"
 		mx_ref_down "$ref"
-		on server "kill \$(cat /run/mx.pid) 2>/dev/null; rm -rf $MX" > /dev/null 2>&1
+		mx_cleanup
 		return
 	fi
 	after_op=$(mx_sums $MX_OTHERS)
@@ -218,9 +229,12 @@ mx_cell() {
 	# and the reference still holds them? (A moved block is freed, or
 	# another file's, whether or not a canary can show it.)
 	moved=no
-	if [ "$gone" = no ] && on server "test -e $F" && [ "$(mx_phys "$F" 1048576 1048576)" != "$pinned" ]; then
-		moved=yes
-		note "$c: the referenced range moved: $(tr '\n' ' ' <<< "$pinned")-> $(mx_phys "$F" 1048576 1048576 | tr '\n' ' ')"
+	if [ "$gone" = no ] && on server "test -e $F"; then
+		now=$(mx_phys "$F" 1048576 1048576)
+		if [ "$now" != "$pinned" ]; then
+			moved=yes
+			note "$c: the referenced range moved: $(tr '\n' ' ' <<< "$pinned")-> $(tr '\n' ' ' <<< "$now")"
+		fi
 	fi
 	canaries_over "$pinned" 0
 	mx_dma "$ref"
@@ -242,11 +256,7 @@ mx_cell() {
 		outcome="failed-$(sed 's/.*: //; s/ *$//; s/ /-/g' <<< "$MX_ERR" | cut -c1-40)"
 	fi
 	# Where the device's bytes went, if the file still has the range.
-	if [ "$MX_RC" != 0 ] && [ "$ref" = uring ]; then
-		expect=$(mx_pattern_sum 132 1048576)
-		[ "$(server_range_sum "$F" 1 1)" = "$expect" ] && lands=yes || lands=no
-	elif [ "$MX_RC" != 0 ] && [ "$ref" = dma ]; then
-		expect=$(on server "head -c 1048576 /dev/ram0 | sha256sum | cut -d' ' -f1")
+	if [ "$MX_RC" != 0 ] && expect=$(mx_dma_sum "$ref"); then
 		[ "$(server_range_sum "$F" 1 1)" = "$expect" ] && lands=yes || lands=no
 	fi
 	note "$c: rc=$MX_RC ${MX_MS}ms ${MX_ERR:+($MX_ERR)} reference_gone_first=$gone canaries_on_pinned=$CANARY_OVERLAP foreign=$foreign lands=${lands:--}"
@@ -271,7 +281,7 @@ mx_cell() {
 		check "$c-done-once-let-go" eq "$MX_RC" 0
 	fi
 	record "cell_${op}_$ref" "$outcome"
-	on server "kill \$(cat /run/mx.pid) 2>/dev/null; rm -rf $MX" > /dev/null 2>&1
+	mx_cleanup
 }
 
 mx_progress() { { echo "#   $*" >&7; } 2> /dev/null || true; }
