@@ -9,7 +9,7 @@ import sys
 OPS = ("truncate punch zero collapse insert unshare swapext reflink-onto "
        "reflink-from dedupe-onto exchange unlink repair write-eof cow-other "
        "cow-prealloc post-eof").split()
-REFS = "uring mr hole ro dma".split()
+REFS = "uring mr hole ro dma pnfs".split()
 
 
 def cells(results):
@@ -35,6 +35,12 @@ def short(v):
     v = v.replace("no-ref-lease-Invalid-argument", "no lease (EINVAL)")
     v = v.replace("no-ref-reg-Operation-not-supported", "no pin (EOPNOTSUPP)")
     v = v.replace("n/a-EOPNOTSUPP", "n/a (EOPNOTSUPP)")
+    v = v.replace("no-ref-layout-refused-reflinked-inode", "no layout (reflinked file)")
+    if v.startswith("recalled-") or v.startswith("LOST-recalled-"):
+        # recalled-N-OUTCOME: N CB_LAYOUTRECALLs
+        head, _, rest = v.partition("recalled-")
+        n, _, rest = rest.partition("-")
+        v = head + rest + (", %s recall%s" % (n, "" if n == "1" else "s"))
     for word in ("refused", "done", "waited", "failed"):
         v = v.replace(word + "-", word + " ")
     v = v.replace("-ETXTBSY-", " ETXTBSY ").replace("ETXTBSY-", "ETXTBSY ").replace("EBUSY-", "EBUSY ")

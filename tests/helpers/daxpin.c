@@ -77,19 +77,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef F_LAYOUT
-#define F_LAYOUT 16
-#endif
-
-#ifndef F_SETLAYOUT
-#define F_SETLAYOUT (1024 + 17)
-#endif
-
-/* struct layout_lease of <linux/fcntl.h> with kernel-patches */
-struct layout_lease_arg {
-	unsigned long long start, len;
-	unsigned int type, flags;
-};
+#include "layoutlease.h"
 
 #define PAGE 4096UL
 

@@ -38,19 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef F_LAYOUT
-#define F_LAYOUT 16
-#endif
-
-#ifndef F_SETLAYOUT
-#define F_SETLAYOUT (1024 + 17)
-#endif
-
-/* struct layout_lease of <linux/fcntl.h> with kernel-patches */
-struct layout_lease_arg {
-	unsigned long long start, len;
-	unsigned int type, flags;
-};
+#include "layoutlease.h"
 
 /* "give": the start of the range fdinfo says the lease is broken for. */
 static int break_start(int fd, long long *start)

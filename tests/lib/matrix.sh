@@ -25,6 +25,15 @@
 # DMA. If the operation was refused, the DMA landed in the file and the
 # operation succeeds once the reference is gone.
 #
+#   pnfs   a pNFS block layout of client1 (matrix-pnfs, 38-matrix-pnfs):
+#          client1 holds f.dat open and has written [1M, 2M) through its
+#          layout, directly to the shared device; after the operation (and
+#          the canaries) it writes [1M, 2M) again. A layout that was not
+#          recalled before the blocks were freed, moved or shared puts that
+#          write into a canary or another file; a recalled one makes the
+#          client ask again (or write through the server) and the write
+#          lands in f.dat. Moving the range is allowed here, but only after
+#          a CB_LAYOUTRECALL to client1.
 # OUTCOME: refused-ETXTBSY-<ms> (with "+then-done" once let go), done-<ms>,
 # waited-<ms> (it completed once the DMA was over: the blocks it freed were
 # no longer referenced, so canaries may take them),
@@ -78,7 +87,10 @@ mx_prepare() {
 	else
 		must "f.dat" on server "xfs_io -f -c 'pwrite -q -S 0x61 0 4m' -c fsync $F"
 	fi
-	MX_OTHERS=""
+	MX_OTHERS="" MX_SHARED=no
+	case $op in
+	unshare|cow-other|cow-prealloc) MX_SHARED=yes ;;
+	esac
 	case $op in
 	unshare|cow-other)
 		must "clone" on server "cp --reflink=always $F $MX/g.dat"
@@ -192,6 +204,21 @@ mx_retry() {
 	done
 }
 
+# mx_outcome: what mx_run's MX_RC, MX_MS and MX_ERR say.
+mx_outcome() {
+	if [ "$MX_RC" = 0 ]; then
+		echo "done-${MX_MS}ms"
+	elif grep -q 'Text file busy' <<< "$MX_ERR"; then
+		echo "refused-ETXTBSY-${MX_MS}ms"
+	elif grep -q 'Device or resource busy' <<< "$MX_ERR"; then
+		echo "refused-EBUSY-${MX_MS}ms"
+	elif [ "$MX_RC" = 124 ]; then
+		echo "hung-60s"
+	else
+		echo "failed-$(sed 's/.*: //; s/ *$//; s/ /-/g' <<< "$MX_ERR" | cut -c1-40)"
+	fi
+}
+
 # mx_cell OP REF: one cell of the matrix.
 mx_cell() {
 	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone moved now
@@ -244,16 +271,8 @@ mx_cell() {
 	[ "$gone" = yes ] && CANARY_OVERLAP=0
 	if [ "$MX_RC" = 0 ] && [ "$gone" = yes ]; then
 		outcome="waited-${MX_MS}ms"
-	elif [ "$MX_RC" = 0 ]; then
-		outcome="done-${MX_MS}ms"
-	elif grep -q 'Text file busy' <<< "$MX_ERR"; then
-		outcome="refused-ETXTBSY-${MX_MS}ms"
-	elif grep -q 'Device or resource busy' <<< "$MX_ERR"; then
-		outcome="refused-EBUSY-${MX_MS}ms"
-	elif [ "$MX_RC" = 124 ]; then
-		outcome="hung-60s"
 	else
-		outcome="failed-$(sed 's/.*: //; s/ *$//; s/ /-/g' <<< "$MX_ERR" | cut -c1-40)"
+		outcome=$(mx_outcome)
 	fi
 	# Where the device's bytes went, if the file still has the range.
 	if [ "$MX_RC" != 0 ] && expect=$(mx_dma_sum "$ref"); then
@@ -284,6 +303,85 @@ mx_cell() {
 	mx_cleanup
 }
 
+# The pNFS column. MX_CF: f.dat as client1 sees it.
+MX_CF=/mnt/pnfs/mx/f.dat
+
+# mx_pnfs_write: client1 writes 1 MiB of random data to [1M, 2M) of f.dat
+# (O_DIRECT, fsync); sets MX_CSUM (its sha256, empty if the write failed)
+# and MX_WBYTES (the bytes nfsd's WRITEs carried meanwhile: about 0 when
+# the data went through a layout).
+mx_pnfs_write() {
+	local before after
+	before=$(on server "$LBVM nfsd-stats")
+	MX_CSUM=$(client_write_at client1 "$MX_CF" 1 1 2> /dev/null)
+	after=$(on server "$LBVM nfsd-stats")
+	MX_WBYTES=$(kv WRITE_BYTES "$(nfsd_delta "$before" "$after")")
+}
+
+# mx_cell_pnfs OP: one cell of the pNFS column.
+mx_cell_pnfs() {
+	local op=$1 c="$1/pnfs" why old now trace n after_op after_write foreign lands=- moved=no outcome id
+	if [ "$op" = post-eof ]; then
+		record "cell_${op}_pnfs" "n/a"
+		note "$c: post-EOF layouts and their trim are 26-post-eof-layout's"
+		return
+	fi
+	mx_prepare "$op" pnfs
+	hold_open client1 "$MX_CF"
+	mx_pnfs_write
+	if [ -z "$MX_CSUM" ] || [ "${MX_WBYTES:-0}" -ge 1048576 ]; then
+		# XFS hands out no block layout of a file with shared extents
+		# (xfs_fs_map_blocks: -ENXIO); client1 writes through nfsd.
+		[ "$MX_SHARED" = yes ] && why=layout-refused-reflinked-inode || why=layout-refused
+		[ -z "$MX_CSUM" ] && why=client-write-failed
+		record "cell_${op}_pnfs" "no-ref-$why"
+		note "$c: client1 holds no layout of [1M, 2M): $why (nfsd WRITE bytes $MX_WBYTES)"
+		[ "$why" = layout-refused-reflinked-inode ] || check "$c-layout-taken" false
+		release_open client1
+		mx_cleanup
+		return
+	fi
+	old=$(mx_phys "$F" 1048576 1048576)
+	id=$(client_id client1)
+	on server "$LBVM trace-start"
+	mx_run "$op"
+	trace=$(on server "$LBVM trace-stop")
+	n=$(grep ' nfsd_layout_recall' <<< "$trace" | grep -c "client $id ")
+	after_op=$(mx_sums $MX_OTHERS)
+	if on server "test -e $F"; then
+		now=$(mx_phys "$F" 1048576 1048576)
+		[ "$now" = "$old" ] || moved=yes
+	fi
+	# Freed blocks back to the allocator, then canaries over them; 2 MiB
+	# stay free for client1's write (truncate and punch need new blocks).
+	canaries_over "$old" 2
+	mx_pnfs_write
+	foreign=$(canaries_foreign_bytes server $CANARIES)
+	after_write=$(mx_sums $MX_OTHERS)
+	must "canaries removed" on server "rm -f $(echo $CANARIES)"
+	if [ -n "$MX_CSUM" ] && on server "test -e $F"; then
+		[ "$(server_range_sum "$F" 1 1)" = "$MX_CSUM" ] && lands=yes || lands=no
+	fi
+	outcome=$(mx_outcome)
+	outcome="recalled-$n-$outcome"
+	note "$c: rc=$MX_RC ${MX_MS}ms ${MX_ERR:+($MX_ERR)} CB_LAYOUTRECALL=$n moved=$moved canaries_on_old_blocks=$CANARY_OVERLAP foreign=$foreign write_through_nfsd=$MX_WBYTES lands=$lands"
+	[ "$after_op" = "$after_write" ] || note "$c: other files changed by client1's write: $after_op -> $after_write"
+	if [ "$foreign" != 0 ] || [ "$after_op" != "$after_write" ] || [ "$lands" = no ] ||
+	   { [ "$moved" = yes ] && [ "$n" = 0 ]; }; then
+		outcome="LOST-$outcome"
+	fi
+	check "$c-bounded" test "$MX_RC" != 124
+	check "$c-done" eq "$MX_RC" 0
+	check "$c-moved-only-after-recall" test "$moved" = no -o "$n" -gt 0
+	check "$c-canaries-intact" eq "$foreign" 0
+	check "$c-other-files-untouched-by-client" eq "$after_op" "$after_write"
+	check "$c-client-write-done" test -n "$MX_CSUM"
+	[ "$lands" = - ] || check "$c-client-write-lands-in-file" eq "$lands" yes
+	record "cell_${op}_pnfs" "$outcome"
+	release_open client1
+	mx_cleanup
+}
+
 mx_progress() { { echo "#   $*" >&7; } 2> /dev/null || true; }
 
 # mx_columns REF...: every operation (LB_MX_OPS: some of them) against
@@ -291,7 +389,12 @@ mx_progress() { { echo "#   $*" >&7; } 2> /dev/null || true; }
 mx_columns() {
 	local ref op
 	LB_KEEP_GOING=1
-	server_up --fs daxreflink --size 300m --no-nvmet --dax-pins
+	if [[ " $* " = *" pnfs "* ]]; then
+		server_up --fs daxreflink --size 300m --dax-pins
+		client_up client1 $SERVER_ADDR
+	else
+		server_up --fs daxreflink --size 300m --no-nvmet --dax-pins
+	fi
 	must "lease-break-time" on server "echo $MX_BREAK_S > /proc/sys/fs/lease-break-time"
 	# Ballast (allocated, never written), so that each cell's canaries
 	# fill only the last 48 MiB, and whatever the operation freed.
@@ -299,7 +402,11 @@ mx_columns() {
 	for ref in "$@"; do
 		for op in ${LB_MX_OPS:-$MX_OPS}; do
 			mx_progress "matrix: $op/$ref"
-			mx_cell "$op" "$ref"
+			if [ "$ref" = pnfs ]; then
+				mx_cell_pnfs "$op"
+			else
+				mx_cell "$op" "$ref"
+			fi
 		done
 	done
 }
