@@ -35,7 +35,7 @@ export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 kmake() { make -C "$tree" O="$obj" ARCH=x86_64 CC="ccache gcc" "$@"; }
 
 bad=0 n=0
-echo "1..$(( ${#patches[@]} + 1 ))"
+echo "1..$(( ${#patches[@]} + 2 ))"
 git -C "$tree" reset -q --hard base
 for p in "${patches[@]}"; do
 	n=$((n + 1))
@@ -94,6 +94,20 @@ if [ ${#objs[@]} -gt 0 ]; then
 	fi
 else
 	echo "ok $n - sparse: no object to check # SKIP"
+fi
+
+# every mutant applies on top of the whole series
+n=$((n + 1))
+stale=()
+for m in "$LB_TOP"/tests/mutants/*.patch; do
+	[ -e "$m" ] || continue
+	git -C "$tree" apply --check "$m" 2> /dev/null || stale+=("$(basename "$m" .patch)")
+done
+if [ ${#stale[@]} = 0 ]; then
+	echo "ok $n - mutants: every one applies to the series"
+else
+	echo "not ok $n - mutants: ${#stale[@]} no longer apply to the series: ${stale[*]}"
+	bad=$((bad + 1))
 fi
 echo "$((n - bad)) passed, $bad failed"
 [ $bad = 0 ]
