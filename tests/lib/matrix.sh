@@ -346,7 +346,14 @@ mx_cell_pnfs() {
 	on server "$LBVM trace-start"
 	mx_run "$op"
 	trace=$(on server "$LBVM trace-stop")
-	n=$(grep ' nfsd_layout_recall' <<< "$trace" | grep -c "client $id ")
+	n=$(grep ' nfsd_layout_recall: ' <<< "$trace" | grep -c "client $id ")
+	if [ "$op" = exchange ] && [ "$MX_RC" = 3 ]; then
+		record "cell_${op}_pnfs" "n/a-EOPNOTSUPP"
+		note "$c: the filesystem cannot exchange ranges ($MX_ERR); see exchange/uring"
+		release_open client1
+		mx_cleanup
+		return
+	fi
 	after_op=$(mx_sums $MX_OTHERS)
 	if on server "test -e $F"; then
 		now=$(mx_phys "$F" 1048576 1048576)

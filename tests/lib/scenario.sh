@@ -355,5 +355,26 @@ daxpin_bg() {
 		cat /run/$name.out" > /dev/null
 }
 
+# recall_delegation FILE: a delegation a client holds on FILE (a server
+# path) is recalled now, while its back channel is up: an open of FILE
+# for write (it waits for the return). Scenarios that then take the back
+# channel away do this first: a CB_RECALL given up before it is prepared
+# is never timed out (6.12: the delegation is not put on the recall list,
+# so the laundromat never revokes it), a stock hang of its own.
+recall_delegation() {
+	must "delegation recalled" on server -t 120 "timeout 90 sh -c ': >> $1'"
+}
+
+# client_fences VM [complete]: how many fences "layoutctl fenced" lists for
+# a client VM (with "complete": only those that cut it off); every fence
+# listed is shown as a note.
+client_fences() {
+	local fenced sel='.client == $c'
+	[ "${2:-}" = complete ] && sel='.client == $c and .complete == true'
+	fenced=$(on server "$LAYOUTCTL fenced --json")
+	note "fenced: $(jq -c '[.fences[] | {client, sb_id, complete}]' <<< "$fenced" 2>/dev/null)" >&2
+	jq -r --arg c "$1" "[.fences[] | select($sel)] | length" <<< "$fenced"
+}
+
 daxpin_out() { on server "cat /run/$1.out"; }
 daxpin_pid() { on server "cat /run/$1.pid"; }

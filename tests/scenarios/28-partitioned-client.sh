@@ -95,10 +95,9 @@ scenario() {
 	out=$(local_lock /srv/export/f.dat 120)
 	note "local lock on f.dat: $(tr '\n' ' ' <<< "$out")"
 	record lock_f_ms "$(sed -n 's/^locked ms=//p' <<< "$out")"
-	fenced=$(on server "$LAYOUTCTL fenced --json")
-	note "fenced: $(jq -c '[.fences[] | {client, sb_id, complete}]' <<< "$fenced" 2>/dev/null)"
+	fenced=$(client_fences client1 complete)
 	check "lock-granted-after-expiry" grep -q "^locked" <<< "$out"
-	check "expired-client-fenced-first" eq "$(jq -r '[.fences[] | select(.client == "client1" and .complete == true)] | length' <<< "$fenced")" 1
+	check "expired-client-fenced-first" eq "$fenced" 1
 	check "fenced-client-layout-gone" lacks_layout client1 f.dat
 	out=$(truncate_to_zero /srv/export/f.dat)
 	note "truncate f.dat: $(tr '\n' ' ' <<< "$out")"
