@@ -33,17 +33,24 @@ G=/srv/export/g.dat
 CG=/mnt/pnfs/g.dat
 
 # frozen_writer DEV FILE: client1 writes /tmp/piece to [2M, 3M) of FILE, a
-# file it has no layout of, while the server's replies on DEV are held
-# back 3 s; as soon as nfsd has handed out the layout, the writer is frozen
-# where it waits for the reply. Pid in /run/w.pid, output in /run/w.out.
+# file it has no layout of, and is frozen where it waits for its LAYOUTGET
+# (the server's replies on DEV are held back 700 ms meanwhile, so that the
+# freeze comes first). The LAYOUTGET is an async RPC: rpciod receives and
+# completes it (the client's mountstats count it), but only the frozen
+# writer would install the layout and free the session slot. Pid in
+# /run/w.pid, output in /run/w.out.
 frozen_writer() {
-	local before
-	before=$(kv LAYOUTGET "$(on server "$LBVM nfsd-stats")")
-	must "replies held back" on server "tc qdisc add dev $1 root netem delay 3000ms"
-	must "writer" on client1 "setsid sh -c 'echo \$\$ > /run/lbfreezer/w/tasks; exec dd if=/tmp/piece of=$2 bs=1M seek=2 count=1 oflag=direct conv=notrunc' > /run/w.out 2>&1 < /dev/null & echo \$! > /run/w.pid"
-	# nfsd has handed out the layout; its reply is on the wire for 3 s
-	must "LAYOUTGET handled" on server -t 60 "$LBVM wait-for 40 sh -c '[ \$($LBVM nfsd-stats | sed -n s/^LAYOUTGET=//p) -gt $before ]'"
-	must "writer frozen" on client1 "echo FROZEN > /run/lbfreezer/w/freezer.state && $LBVM wait-for 10 grep -qx FROZEN /run/lbfreezer/w/freezer.state"
+	must "replies held back" on server "tc qdisc add dev $1 root netem delay 700ms"
+	must "writer frozen in LAYOUTGET" on client1 "
+		lg() { awk '\$1 == \"LAYOUTGET:\" { n += \$2 } END { print n + 0 }' /proc/self/mountstats; }
+		n=\$(lg)
+		setsid sh -c 'echo \$\$ > /run/lbfreezer/w/tasks; exec dd if=/tmp/piece of=$2 bs=1M seek=2 count=1 oflag=direct conv=notrunc' > /run/w.out 2>&1 < /dev/null &
+		echo \$! > /run/w.pid
+		$LBVM wait-for 30 grep -q nfs4_proc_layoutget /proc/\$!/stack &&
+		echo FROZEN > /run/lbfreezer/w/freezer.state &&
+		$LBVM wait-for 10 grep -qx FROZEN /run/lbfreezer/w/freezer.state &&
+		$LBVM wait-for 30 sh -c '[ \$(lg) -gt '\$n' ]' 2>/dev/null || $LBVM wait-for 30 test \$(lg) -gt \$n"
+	must "replies go through" on server "tc qdisc del dev $1 root"
 }
 
 scenario() {
@@ -77,7 +84,6 @@ scenario() {
 		canaries_over "$old" 2
 		record canary_bytes_on_freed_blocks "$CANARY_OVERLAP"
 	fi
-	must "replies go through" on server "tc qdisc del dev $sdev root"
 	must "writer thawed" on client1 "echo THAWED > /run/lbfreezer/w/freezer.state"
 	out=$(on client1 -t 90 "$LBVM wait-for 60 sh -c '! kill -0 \$(cat /run/w.pid) 2>/dev/null'; cat /run/w.out")
 	note "writer: ${out:-done}"
@@ -117,7 +123,6 @@ scenario() {
 	out=$(on server -t 150 "s=\$(date +%s%N); timeout 120 xfs_io -c 'truncate 1m' $G 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 ))")
 	note "truncate of g.dat, its writer frozen: $(tr '\n' ' ' <<< "$out")"
 	record frozen_truncate_ms "$(sed -n 's/.*ms=//p' <<< "$out")"
-	must "replies go through" on server "tc qdisc del dev $sdev root"
 	must "writer thawed" on client1 "echo THAWED > /run/lbfreezer/w/freezer.state"
 	out2=$(on client1 -t 90 "$LBVM wait-for 60 sh -c '! kill -0 \$(cat /run/w.pid) 2>/dev/null'; cat /run/w.out")
 	note "writer: ${out2:-done}"
