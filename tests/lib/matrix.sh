@@ -25,7 +25,7 @@
 # DMA. If the operation was refused, the DMA landed in the file and the
 # operation succeeds once the reference is gone.
 #
-#   pnfs   a pNFS block layout of client1 (matrix-pnfs, 38-matrix-pnfs):
+#   pnfs   a pNFS block layout of client1 (39-matrix-pnfs):
 #          client1 holds f.dat open and has written [1M, 2M) through its
 #          layout, directly to the shared device; after the operation (and
 #          the canaries) it writes [1M, 2M) again. A layout that was not
@@ -341,6 +341,8 @@ mx_cell_pnfs() {
 		mx_cleanup
 		return
 	fi
+	# what a dedupe compares must match client1's data
+	[ "$op" = dedupe-onto ] && must "dedupe source" on server "dd if=$F of=$MX/o.dat bs=1M skip=1 seek=1 count=1 conv=notrunc,fsync status=none"
 	old=$(mx_phys "$F" 1048576 1048576)
 	id=$(client_id client1)
 	on server "$LBVM trace-start"
