@@ -48,8 +48,11 @@ frozen_writer() {
 		echo \$! > /run/w.pid
 		$LBVM wait-for 30 grep -q nfs4_proc_layoutget /proc/\$!/stack &&
 		echo FROZEN > /run/lbfreezer/w/freezer.state &&
-		$LBVM wait-for 10 grep -qx FROZEN /run/lbfreezer/w/freezer.state &&
-		$LBVM wait-for 30 sh -c '[ \$(lg) -gt '\$n' ]' 2>/dev/null || $LBVM wait-for 30 test \$(lg) -gt \$n"
+		$LBVM wait-for 10 grep -qx FROZEN /run/lbfreezer/w/freezer.state || exit 1
+		i=0
+		while [ \$(lg) -le \$n ]; do
+			i=\$((i + 1)); [ \$i -le 300 ] || exit 1; sleep 0.1
+		done"
 	must "replies go through" on server "tc qdisc del dev $1 root"
 }
 
