@@ -22,6 +22,17 @@
 # deadline (two lease periods, 20 s), client1 cannot be fenced (no helper)
 # and the truncate fails with ETXTBSY, nothing freed; once thawed, the
 # write lands in g.dat.
+#
+# Part 3 (issue 19, item 2): a LAYOUTGET of a disjoint range is answered
+# while a recall waits. client1 holds h.dat open with a layout of [0, 1M);
+# its writer of [4M, 5M) is frozen in its LAYOUTGET, and the server
+# punches [0, 1M): the recall, stamped after that LAYOUTGET, waits at
+# CB_SEQUENCE (it names it). Meanwhile client1 writes [6M, 7M), whose
+# LAYOUTGET (disjoint from the recall) bumps the stateid's seqid past the
+# recall's; the writer is thawed, and the recall sent again carries a
+# seqid older than client1's: it answers NFS4ERR_OLD_STATEID, a client
+# that is returning nothing wrong. nfsd-ext 0023 stamps the recall again
+# then; before it, nfsd fenced client1 there.
 DESC="a recall that overtakes a first LAYOUTGET's reply waits for it; nothing written into freed blocks"
 OURS_ONLY=canaries-intact
 TIMEOUT=600
@@ -31,9 +42,11 @@ CF=/mnt/pnfs/f.dat
 
 G=/srv/export/g.dat
 CG=/mnt/pnfs/g.dat
+H=/srv/export/h.dat
+CH=/mnt/pnfs/h.dat
 
-# frozen_writer DEV FILE: client1 writes /tmp/piece to [2M, 3M) of FILE, a
-# file it has no layout of, and is frozen where it waits for its LAYOUTGET
+# frozen_writer DEV FILE [MIB]: client1 writes /tmp/piece to MIB (2) MiB
+# into FILE, where it has no layout, and is frozen where it waits for its LAYOUTGET
 # (the server's replies on DEV are held back 700 ms meanwhile, so that the
 # freeze comes first). The LAYOUTGET is an async RPC: rpciod receives and
 # completes it (the client's mountstats count it), but only the frozen
@@ -44,7 +57,7 @@ frozen_writer() {
 	must "writer frozen in LAYOUTGET" on client1 "
 		lg() { awk '\$1 == \"LAYOUTGET:\" { n += \$2 } END { print n + 0 }' /proc/self/mountstats; }
 		n=\$(lg)
-		setsid sh -c 'echo \$\$ > /run/lbfreezer/w/tasks; exec dd if=/tmp/piece of=$2 bs=1M seek=2 count=1 oflag=direct conv=notrunc' > /run/w.out 2>&1 < /dev/null &
+		setsid sh -c 'echo \$\$ > /run/lbfreezer/w/tasks; exec dd if=/tmp/piece of=$2 bs=1M seek=${3:-2} count=1 oflag=direct conv=notrunc' > /run/w.out 2>&1 < /dev/null &
 		echo \$! > /run/w.pid
 		$LBVM wait-for 30 grep -q nfs4_proc_layoutget /proc/\$!/stack &&
 		echo FROZEN > /run/lbfreezer/w/freezer.state &&
@@ -134,4 +147,27 @@ scenario() {
 	check "frozen-client-nothing-freed" eq "$(on server "stat -c %s $G")" 4194304
 	[ "$(server_range_sum $G 2 1)" = "$(on client1 "sha256sum < /tmp/piece | cut -d' ' -f1")" ] && lands=yes || lands=no
 	check "frozen-client-write-lands" eq "$lands" yes
+
+	# Part 3: a disjoint LAYOUTGET answered while the recall waits.
+	must "h.dat" on server "xfs_io -f -c 'pwrite -q -S 0x61 0 8m' -c fsync $H"
+	hold_open client1 "$CH"
+	must "client1 holds [0, 1M)" test -n "$(client_write_at client1 "$CH" 0 1)"
+	on server "$LBVM trace-start; e=/sys/kernel/tracing/events/nfsd/nfsd_cb_seq_status/enable; [ -e \$e ] && echo 1 > \$e; true"
+	frozen_writer "$sdev" "$CH" 4
+	on server "s=\$(date +%s%N); (timeout 120 xfs_io -c 'fpunch 0 1m' $H > /run/punch.out 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 )) >> /run/punch.out) > /dev/null 2>&1 &" > /dev/null
+	must "recall waits at CB_SEQUENCE" on server -t 60 "$LBVM wait-for 40 grep -q 'nfsd_cb_seq_status:.*seq_status=-10008' /sys/kernel/tracing/trace"
+	sum=$(client_write_at client1 "$CH" 6 1)
+	must "client1 writes [6M, 7M) meanwhile" test -n "$sum"
+	must "writer thawed" on client1 "echo THAWED > /run/lbfreezer/w/freezer.state"
+	out=$(on server -t 90 "$LBVM wait-for 60 grep -q '^rc=' /run/punch.out; cat /run/punch.out")
+	trace=$(on server "$LBVM trace-stop")
+	echo "$trace" > "$LB_SCEN_DIR/trace3"
+	note "punch: $(tr '\n' ' ' <<< "$out")"
+	record disjoint_punch_ms "$(sed -n 's/.*ms=//p' <<< "$out")"
+	note "recall answers: $(grep -o 'nfsd_cb_layout_done: .*status=[-0-9]*' <<< "$trace" | sed 's/.*status=/status=/' | sort | uniq -c | tr -s ' \n' ' ')"
+	record disjoint_old_stateid_answers "$(grep -c 'nfsd_cb_layout_done: .*status=-10024' <<< "$trace")"
+	check "disjoint-layoutget-recall-not-failed" eq "$(trace_count nfsd_layout_recall_fail "$trace")" 0
+	check "disjoint-layoutget-punch-completed" grep -q '^rc=0' <<< "$out"
+	check "disjoint-layoutget-data-kept" eq "$(server_range_sum $H 6 1)" "$sum"
+	release_open client1
 }
