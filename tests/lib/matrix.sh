@@ -221,7 +221,7 @@ mx_outcome() {
 
 # mx_cell OP REF: one cell of the matrix.
 mx_cell() {
-	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone moved now
+	local op=$1 ref=$2 c="$1/$2" why pinned after_op after_dma foreign outcome lands="" gone moved now seen
 	local expect
 	if [ "$op" = post-eof ]; then
 		record "cell_${op}_$ref" "n/a"
@@ -263,6 +263,14 @@ mx_cell() {
 			note "$c: the referenced range moved: $(tr '\n' ' ' <<< "$pinned")-> $(tr '\n' ' ' <<< "$now")"
 		fi
 	fi
+	# The references still seen where the operation left the range: a pin
+	# whose DAX entries went (an invalidation that drops clean entries)
+	# is one no F_UNLCK check, break or watcher sees any more.
+	seen=-
+	if [ "$gone" = no ] && [ "$moved" = no ] && on server "test -e $F"; then
+		seen=$(busy_pages "$F")
+		note "$c: pages seen busy after the operation: $seen (of 256)"
+	fi
 	canaries_over "$pinned" 0
 	mx_dma "$ref"
 	foreign=$(canaries_foreign_bytes server $CANARIES)
@@ -285,6 +293,7 @@ mx_cell() {
 	fi
 	check "$c-bounded" test "$MX_RC" != 124
 	check "$c-referenced-blocks-stay" eq "$moved" no
+	[ "$seen" = - ] || check "$c-references-still-seen" ge "$seen" 256
 	check "$c-no-canary-on-pinned-blocks" eq "$CANARY_OVERLAP" 0
 	check "$c-canaries-intact" eq "$foreign" 0
 	check "$c-other-files-untouched-by-dma" eq "$after_op" "$after_dma"

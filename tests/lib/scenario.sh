@@ -376,5 +376,11 @@ client_fences() {
 	jq -r --arg c "$1" "[.fences[] | select($sel)] | length" <<< "$fenced"
 }
 
+# busy_pages FILE: the pages of a server DAX file that pins or DMA hold, as
+# fdinfo of a new open of it counts them (dax_busy_pages).
+busy_pages() {
+	on server "exec 3< '$1'; n=\$(sed -n 's/^dax_busy_pages:[[:space:]]*//p' /proc/\$\$/fdinfo/3); echo \${n:-0}"
+}
+
 daxpin_out() { on server "cat /run/$1.out"; }
 daxpin_pid() { on server "cat /run/$1.pid"; }

@@ -67,11 +67,6 @@ ro_unpin() {
 		true" > /dev/null
 }
 
-# busy_pages FILE: pinned or referenced pages fdinfo's DAX kind shows.
-busy_pages() {
-	on server "exec 3< '$1'; n=\$(sed -n 's/^dax_busy_pages:[[:space:]]*//p' /proc/\$\$/fdinfo/3); echo \${n:-0}"
-}
-
 # pinned NAME LABEL REG-CHECK READ-CHECK: after ro_pin NAME, the region
 # was registered read-only and its first read matches the file.
 pinned() {

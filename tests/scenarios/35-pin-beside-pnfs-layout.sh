@@ -43,10 +43,6 @@ let_go() {
 		cat /run/$1.out"
 }
 
-busy_pages() {
-	on server "exec 3< '$1'; n=\$(sed -n 's/^dax_busy_pages:[[:space:]]*//p' /proc/\$\$/fdinfo/3); echo \${n:-0}"
-}
-
 avail() { on server "sync; df -B1 --output=avail $D | tail -n1 | tr -d ' '"; }
 
 # client_write FILE SEEK-MIB COUNT-MIB: O_DIRECT write of random bytes by

@@ -6,8 +6,9 @@
 # where they are: canaries filling the filesystem afterwards take none of
 # them, the buffer's DMA then lands in the file and in no other file, and
 # a refused operation succeeds once the buffer is unregistered. See
-# tests/lib/matrix.sh. Also the read-only-pin cell of a write into a CoW
-# reservation (cow-prealloc/ro). Stock refuses the pins.
+# tests/lib/matrix.sh. Also two read-only-pin cells: a write into a CoW
+# reservation (cow-prealloc/ro) and online repair (repair/ro). Stock
+# refuses the pins.
 DESC="matrix, io_uring column: truncate, punch, zero, collapse, insert, unshare, swapext, reflink, dedupe, exchange, unlink, repair, write, CoW against a pin"
 OURS_ONLY=pins-allowed
 TIMEOUT=1500
@@ -21,4 +22,8 @@ scenario() {
 	# alone must not move the file off the pinned block (0027)
 	mx_progress "matrix: cow-prealloc/ro"
 	mx_cell cow-prealloc ro
+	# and online repair against a read-only pin: the repair invalidates
+	# the mapping, which must keep the pinned pages' clean entries (0028)
+	mx_progress "matrix: repair/ro"
+	mx_cell repair ro
 }
