@@ -56,4 +56,7 @@ scenario() {
 	record client1_fences "$n"
 	check "answer-lost-not-fenced-before-deadline" test "$n" = 0 -o "$(sed -n 's/.*ms=//p' <<< "$out")" -ge 20000
 	release_open client1
+	# a fence at the deadline cut client1 off the device: the next
+	# scenario's client1 must be able to connect again
+	[ "$n" = 0 ] || on server "$LAYOUTCTL unfence client1 pmem0" > /dev/null
 }

@@ -79,6 +79,7 @@ scenario() {
 	old=$(extents server $F)
 	# client1 knows the device already (GETDEVICEINFO done), so that its
 	# write of f.dat needs one LAYOUTGET and nothing else from the server.
+	must "client1 has the shared device" on client1 "ls /dev/nvme*n1 > /dev/null 2>&1"
 	must "warm-up write" test -n "$(client_write client1 /mnt/pnfs/w.dat 1)"
 	must "freezer" on client1 "mkdir -p /run/lbfreezer && { mountpoint -q /run/lbfreezer || mount -t cgroup -o freezer none /run/lbfreezer; } && mkdir -p /run/lbfreezer/w"
 	must "the data" on client1 "dd if=/dev/urandom of=/tmp/piece bs=1M count=1 status=none"
