@@ -69,9 +69,16 @@ frozen_writer() {
 	must "replies go through" on server "tc qdisc del dev $1 root"
 }
 
+# No fence helper here (part 2's client cannot be fenced, and so is not cut
+# off the device for the scenarios after this one); the rig's usual helper
+# is put back however the scenario ends.
+restore_helper() { on server "$LBVM fence-helper" > /dev/null 2>&1; }
+
 scenario() {
 	local sdev old n out out2 trace frozen_done sum foreign lands
+	trap restore_helper EXIT
 	server_up --fs dax --size 300m
+	must "no fence helper" on server "$LBVM fence-helper --none"
 	client_up client1 $SERVER_ADDR
 	# Ballast: canaries fill only the last 48 MiB and what was freed.
 	must "ballast" on server "fallocate -l \$(( \$(df -B1 --output=avail /srv/export | tail -n1) - 50331648 )) /srv/export/ballast"
