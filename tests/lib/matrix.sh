@@ -87,14 +87,12 @@ mx_prepare() {
 	else
 		must "f.dat" on server "xfs_io -f -c 'pwrite -q -S 0x61 0 4m' -c fsync $F"
 	fi
+	# MX_SHARED: f.dat has shared extents before the operation
 	MX_OTHERS="" MX_SHARED=no
-	case $op in
-	unshare|cow-other|cow-prealloc) MX_SHARED=yes ;;
-	esac
 	case $op in
 	unshare|cow-other)
 		must "clone" on server "cp --reflink=always $F $MX/g.dat"
-		MX_OTHERS="$MX/g.dat" ;;
+		MX_OTHERS="$MX/g.dat" MX_SHARED=yes ;;
 	swapext|reflink-onto|reflink-from|exchange)
 		must "other file" on server "xfs_io -f -c 'pwrite -q -S 0x6f 0 4m' -c fsync $MX/o.dat"
 		MX_OTHERS="$MX/o.dat" ;;
@@ -109,7 +107,7 @@ mx_prepare() {
 		must "CoW reservation" on server "cp --reflink=always $F $MX/g.dat &&
 			xfs_io -c 'pwrite -q -S 0x61 1m 4k' -c fsync $F &&
 			xfs_io -c 'pwrite -q -S 0x67 1088k 4k' -c fsync $MX/g.dat && sync"
-		MX_OTHERS="$MX/g.dat" ;;
+		MX_OTHERS="$MX/g.dat" MX_SHARED=yes ;;
 	esac
 }
 
@@ -416,7 +414,7 @@ mx_columns() {
 	must "lease-break-time" on server "echo $MX_BREAK_S > /proc/sys/fs/lease-break-time"
 	# Ballast (allocated, never written), so that each cell's canaries
 	# fill only the last 48 MiB, and whatever the operation freed.
-	must "ballast" on server "fallocate -l \$(( \$(df -B1 --output=avail /srv/export | tail -n1) - 50331648 )) /srv/export/ballast"
+	ballast 48
 	for ref in "$@"; do
 		for op in ${LB_MX_OPS:-$MX_OPS}; do
 			mx_progress "matrix: $op/$ref"

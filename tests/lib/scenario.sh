@@ -376,6 +376,22 @@ client_fences() {
 	jq -r --arg c "$1" "[.fences[] | select($sel)] | length" <<< "$fenced"
 }
 
+# server_bg NAME COMMAND: COMMAND on the server in the background, for at
+# most 120 s; its output, then "rc=N ms=N", go to /run/NAME.out.
+# server_bg_wait NAME SECONDS: waits for that line, prints the file.
+server_bg() {
+	on server "s=\$(date +%s%N); (timeout 120 $2 > /run/$1.out 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 )) >> /run/$1.out) > /dev/null 2>&1 &" > /dev/null
+}
+server_bg_wait() {
+	on server -t $(( $2 + 30 )) "$LBVM wait-for $2 grep -q '^rc=' /run/$1.out; cat /run/$1.out"
+}
+
+# ballast MIB: an allocated, never written file takes all of /srv/export but
+# MIB MiB, so that canaries fill only those and whatever is freed later.
+ballast() {
+	must "ballast" on server "fallocate -l \$(( \$(df -B1 --output=avail /srv/export | tail -n1) - $1 * 1048576 )) /srv/export/ballast"
+}
+
 # busy_pages FILE: the pages of a server DAX file that pins or DMA hold, as
 # fdinfo of a new open of it counts them (dax_busy_pages).
 busy_pages() {

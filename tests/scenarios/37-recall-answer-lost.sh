@@ -38,11 +38,11 @@ scenario() {
 	dev=$(on client1 "awk '\$1 == \"l1\" { print \$2 }' /run/lb-links")
 	must "client1 link" test -n "$dev"
 	must "client1 loses what it sends" on client1 "tc qdisc add dev $dev root netem loss 100%"
-	on server "s=\$(date +%s%N); (timeout 120 xfs_io -c 'fpunch 0 1m' /srv/export/f.dat > /run/punch.out 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 )) >> /run/punch.out) > /dev/null 2>&1 &" > /dev/null
+	server_bg punch "xfs_io -c 'fpunch 0 1m' /srv/export/f.dat"
 	out=$(on server -t 60 "$LBVM wait-for 40 grep -qE 'nfsd_cb_restart|nfsd_layout_recall_requeue|nfsd_cb_layout_done' /sys/kernel/tracing/trace && grep -E 'nfsd_cb_restart|nfsd_layout_recall_requeue|nfsd_cb_layout_done' /sys/kernel/tracing/trace | head -n 3")
 	note "while client1's packets were lost: $(tr '\n' ';' <<< "$out")"
 	must "client1 sends again" on client1 "tc qdisc del dev $dev root"
-	out=$(on server -t 150 "$LBVM wait-for 120 grep -q '^rc=' /run/punch.out; cat /run/punch.out")
+	out=$(server_bg_wait punch 120)
 	note "punch: $(tr '\n' ' ' <<< "$out")"
 	record punch_ms "$(sed -n 's/.*ms=//p' <<< "$out")"
 	trace=$(on server "$LBVM trace-stop")

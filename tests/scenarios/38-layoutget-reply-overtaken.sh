@@ -81,7 +81,7 @@ scenario() {
 	must "no fence helper" on server "$LBVM fence-helper --none"
 	client_up client1 $SERVER_ADDR
 	# Ballast: canaries fill only the last 48 MiB and what was freed.
-	must "ballast" on server "fallocate -l \$(( \$(df -B1 --output=avail /srv/export | tail -n1) - 50331648 )) /srv/export/ballast"
+	ballast 48
 	must "f.dat" on server "xfs_io -f -c 'pwrite -q -S 0x61 0 4m' -c fsync $F"
 	old=$(extents server $F)
 	# client1 knows the device already (GETDEVICEINFO done), so that its
@@ -95,7 +95,7 @@ scenario() {
 
 	on server "$LBVM trace-start; e=/sys/kernel/tracing/events/nfsd/nfsd_cb_seq_status/enable; [ -e \$e ] && echo 1 > \$e; true"
 	frozen_writer "$sdev" "$CF"
-	on server "s=\$(date +%s%N); (timeout 120 xfs_io -c 'truncate 1m' $F > /run/trunc.out 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 )) >> /run/trunc.out) > /dev/null 2>&1 &" > /dev/null
+	server_bg trunc "xfs_io -c 'truncate 1m' $F"
 	# The recall has been answered: the truncate is over (the layout was
 	# forgotten), or client1 has asked for time at CB_SEQUENCE.
 	out=$(on server -t 60 "$LBVM wait-for 40 sh -c 'grep -q ^rc= /run/trunc.out || grep -q \"nfsd_cb_seq_status:.*seq_status=-10008\" /sys/kernel/tracing/trace'; cat /run/trunc.out")
@@ -111,7 +111,7 @@ scenario() {
 	must "writer thawed" on client1 "echo THAWED > /run/lbfreezer/w/freezer.state"
 	out=$(on client1 -t 90 "$LBVM wait-for 60 sh -c '! kill -0 \$(cat /run/w.pid) 2>/dev/null'; cat /run/w.out")
 	note "writer: ${out:-done}"
-	out=$(on server -t 90 "$LBVM wait-for 60 grep -q '^rc=' /run/trunc.out; cat /run/trunc.out")
+	out=$(server_bg_wait trunc 60)
 	note "truncate: $(tr '\n' ' ' <<< "$out")"
 	record truncate_ms "$(sed -n 's/.*ms=//p' <<< "$out")"
 	trace=$(on server "$LBVM trace-stop")
@@ -162,12 +162,12 @@ scenario() {
 	must "client1 holds [0, 1M)" test -n "$(client_write_at client1 "$CH" 0 1)"
 	on server "$LBVM trace-start; e=/sys/kernel/tracing/events/nfsd/nfsd_cb_seq_status/enable; [ -e \$e ] && echo 1 > \$e; true"
 	frozen_writer "$sdev" "$CH" 4
-	on server "s=\$(date +%s%N); (timeout 120 xfs_io -c 'fpunch 0 1m' $H > /run/punch.out 2>&1; echo rc=\$? ms=\$(( (\$(date +%s%N) - s) / 1000000 )) >> /run/punch.out) > /dev/null 2>&1 &" > /dev/null
+	server_bg punch "xfs_io -c 'fpunch 0 1m' $H"
 	must "recall waits at CB_SEQUENCE" on server -t 60 "$LBVM wait-for 40 grep -q 'nfsd_cb_seq_status:.*seq_status=-10008' /sys/kernel/tracing/trace"
 	sum=$(client_write_at client1 "$CH" 6 1)
 	must "client1 writes [6M, 7M) meanwhile" test -n "$sum"
 	must "writer thawed" on client1 "echo THAWED > /run/lbfreezer/w/freezer.state"
-	out=$(on server -t 90 "$LBVM wait-for 60 grep -q '^rc=' /run/punch.out; cat /run/punch.out")
+	out=$(server_bg_wait punch 60)
 	trace=$(on server "$LBVM trace-stop")
 	echo "$trace" > "$LB_SCEN_DIR/trace3"
 	note "punch: $(tr '\n' ' ' <<< "$out")"
